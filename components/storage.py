@@ -1,0 +1,34 @@
+"""The profile's application buckets, one SecureBucket per configured purpose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components.bucket import SecureBucket, SecureBucketArgs
+from cutover.config import StorageConfig
+from cutover.naming import Namer
+
+
+@dataclass(frozen=True)
+class StorageArgs:
+    config: StorageConfig
+    namer: Namer
+    account_id: str
+
+
+class Storage(pulumi.ComponentResource):
+    buckets: dict[str, SecureBucket]  # keyed by purpose
+
+    def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cutover:storage:Storage", name, None, opts)
+        self.buckets = {}
+        for b in args.config.buckets:
+            self.buckets[b.purpose] = SecureBucket(
+                f"{name}-{b.purpose}",
+                SecureBucketArgs(bucket_name=args.namer.bucket(b.purpose, args.account_id), versioning=b.versioning,
+                                 lifecycle=b.lifecycle, retain=b.retain, cors_origins=b.cors_origins,
+                                 cors_methods=b.cors_methods),
+                opts=pulumi.ResourceOptions(parent=self))
+        self.register_outputs({"buckets": {k: v.bucket_name for k, v in self.buckets.items()}})

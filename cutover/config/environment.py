@@ -1,0 +1,82 @@
+"""Environment defaults: dev is cheap, prod is safe. Profiles and stacks may override any of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from cutover.config.reader import Reader
+from cutover.errors import ConfigError
+
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                      2192, 2557, 2922, 3288, 3653)
+PROD_MIN_BACKUP_DAYS = 7
+
+
+class Environment(Enum):
+    DEV = "dev"
+    PROD = "prod"
+
+
+@dataclass(frozen=True)
+class EnvironmentSettings:
+    """Cross-cutting safety and cost switches for one environment."""
+
+    name: Environment
+    multi_az: bool
+    deletion_protection: bool
+    backup_retention_days: int
+    protect_stateful: bool  # protect + retain_on_delete on databases, buckets, tables, secrets
+    log_retention_days: int
+    bucket_versioning: bool
+    secret_recovery_days: int  # 0 deletes at once (dev), 7..30 keeps a recovery window
+
+    @property
+    def is_prod(self) -> bool:
+        return self.name is Environment.PROD
+
+
+DEFAULTS: dict[Environment, EnvironmentSettings] = {
+    Environment.DEV: EnvironmentSettings(Environment.DEV, multi_az=False, deletion_protection=False,
+                                         backup_retention_days=1, protect_stateful=False,
+                                         log_retention_days=14, bucket_versioning=False,
+                                         secret_recovery_days=0),
+    Environment.PROD: EnvironmentSettings(Environment.PROD, multi_az=True, deletion_protection=True,
+                                          backup_retention_days=7, protect_stateful=True,
+                                          log_retention_days=90, bucket_versioning=True,
+                                          secret_recovery_days=30),
+}
+
+
+def parse_settings(env: Environment, r: Reader) -> EnvironmentSettings:
+    base = DEFAULTS[env]
+    retention = r.integer("logRetentionDays", base.log_retention_days)
+    if retention not in LOG_RETENTION_DAYS:
+        raise ConfigError(r.key("logRetentionDays"), f"{retention} is not a CloudWatch Logs retention period",
+                          ", ".join(map(str, LOG_RETENTION_DAYS)))
+    recovery = r.integer("secretRecoveryDays", base.secret_recovery_days, minimum=0, maximum=30)
+    if 0 < recovery < 7:
+        raise ConfigError(r.key("secretRecoveryDays"), f"{recovery} is not allowed by Secrets Manager",
+                          "0 (delete at once) or 7..30")
+    settings = EnvironmentSettings(
+        name=env,
+        multi_az=r.boolean("multiAz", base.multi_az),
+        deletion_protection=r.boolean("deletionProtection", base.deletion_protection),
+        backup_retention_days=r.integer("backupRetentionDays", base.backup_retention_days,
+                                        minimum=0, maximum=35),
+        protect_stateful=r.boolean("protectStateful", base.protect_stateful),
+        log_retention_days=retention,
+        bucket_versioning=r.boolean("bucketVersioning", base.bucket_versioning),
+        secret_recovery_days=recovery,
+    )
+    if env is Environment.PROD:
+        if settings.backup_retention_days < PROD_MIN_BACKUP_DAYS:
+            raise ConfigError(r.key("backupRetentionDays"),
+                              f"prod keeps at least {PROD_MIN_BACKUP_DAYS} days of backups, got "
+                              f"{settings.backup_retention_days}", f"{PROD_MIN_BACKUP_DAYS}..35")
+        if not settings.protect_stateful or not settings.deletion_protection:
+            raise ConfigError(r.key("protectStateful" if not settings.protect_stateful else "deletionProtection"),
+                              "prod data is always protected; retire data through the cleanup path "
+                              "(cutover:retire) instead", "true")
+    return settings

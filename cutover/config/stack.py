@@ -1,0 +1,189 @@
+"""The whole stack configuration, parsed once into frozen dataclasses and passed down."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from cutover.config.budget import BudgetConfig, UsageConfig, parse_budget, parse_usage
+from cutover.config.environment import Environment, EnvironmentSettings, parse_settings
+from cutover.config.network import NetworkConfig, parse_network
+from cutover.config.profiles import PROFILES_DIR, Layers, read_profile
+from cutover.config.reader import Reader
+from cutover.config.secrets import SecretConfig, parse_secrets
+from cutover.config.storage import StorageConfig, parse_storage
+from cutover.errors import ConfigError
+from cutover.naming import Namer, valid_label
+
+
+class Retire(Enum):
+    NONE = "none"
+    BLUE = "blue"  # the migration is done: remove the old side's compute, keep its data
+    GREEN = "green"  # abandon the migration: remove the new side's compute, keep its data
+
+
+@dataclass(frozen=True)
+class FlatKey:
+    """A ``cutover:<name>`` key declared in Pulumi.yaml (tests keep the two in sync)."""
+
+    name: str
+    type: str  # Pulumi.yaml schema type: string | integer | boolean
+    default: str | int | bool
+    description: str
+
+
+FLAT_KEYS: tuple[FlatKey, ...] = (
+    FlatKey("profile", "string", "pos-serverless",
+            "Application architecture preset: a file in profiles/ (pos-serverless, tracetrack-ecs, "
+            "yoga-serverless, waiterix-serverless, persona-serverless)."),
+    FlatKey("environment", "string", "dev",
+            "dev (cheap: single AZ, NAT instance, no deletion protection) or prod (safe: multi-AZ, "
+            "deletion protection, 7+ days of backups, protected stateful resources)."),
+    FlatKey("greenWeight", "integer", 0,
+            "Percent of traffic (0..100) the front door sends to the green color. Promote and roll "
+            "back by changing only this key."),
+    FlatKey("retire", "string", "none",
+            "Cleanup path: none, blue (only at greenWeight=100) or green (only at greenWeight=0). "
+            "Removes the retired color's compute and routing, keeps and snapshots its data."),
+    FlatKey("rollbackAck", "string", "",
+            "Id of an automatic rollback the operator has reviewed; until it matches the recorded "
+            "rollback, greenWeight must stay 0."),
+    FlatKey("costCenter", "string", "",
+            "Value of the cost-center tag on every resource; empty uses the profile's costCenter."),
+    FlatKey("alertEmail", "string", "",
+            "Email address subscribed to the stack's alarm topic; empty subscribes nobody."),
+)
+STRUCTURED_KEYS = ("overrides",)  # objects: the project schema cannot type them (see Pulumi.yaml)
+PROFILE_SECTIONS = ("app", "description", "seed", "costCenter", "settings", "network", "storage",
+                    "secrets", "budget", "usage")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    project: str
+    stack: str
+    region: str
+    profile: str
+    app: str  # short name used in physical names: "pos"
+    description: str
+    seed: str
+    environment: EnvironmentSettings
+    cost_center: str
+    green_weight: int
+    retire: Retire
+    rollback_ack: str
+    alert_email: str
+    budget: BudgetConfig
+    usage: UsageConfig
+    network: NetworkConfig
+    storage: StorageConfig
+    secrets: tuple[SecretConfig, ...]
+
+    @property
+    def namer(self) -> Namer:
+        return Namer(self.app, self.stack)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Applied once, as the AWS provider's default tags."""
+        return {
+            "project": self.project,
+            "environment": self.environment.name.value,
+            "cost-center": self.cost_center,
+            "managed-by": "pulumi",
+            "cutover:profile": self.profile,
+            "cutover:stack": self.stack,
+        }
+
+
+def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, region: str = "us-east-1",
+                       profiles_dir: Path = PROFILES_DIR) -> StackConfig:
+    """Validate ``cutover:*`` values (keys without the namespace) and the selected profile."""
+    flat = Reader(raw, "cutover:")
+    defaults = {k.name: k.default for k in FLAT_KEYS}
+    profile = flat.string("profile", defaults["profile"])
+    env = flat.enum("environment", Environment, Environment.DEV)
+    green_weight = flat.integer("greenWeight", defaults["greenWeight"], minimum=0, maximum=100)
+    retire = flat.enum("retire", Retire, Retire.NONE)
+    rollback_ack = flat.string("rollbackAck", defaults["rollbackAck"]).strip()
+    cost_center_flat = flat.string("costCenter", defaults["costCenter"]).strip()
+    alert_email = flat.string("alertEmail", defaults["alertEmail"]).strip()
+    overrides = flat.raw("overrides", {})
+    flat.finish()
+
+    if alert_email and not _EMAIL.match(alert_email):
+        raise ConfigError("cutover:alertEmail", f"{alert_email!r} is not an email address", "name@example.com")
+    if not _REGION.match(region):
+        raise ConfigError("aws:region", f"{region!r} is not an AWS region", "e.g. us-east-1, eu-west-1")
+    if retire is Retire.BLUE and green_weight != 100:
+        raise ConfigError("cutover:retire", f"retire=blue needs cutover:greenWeight=100 (all traffic on green), "
+                          f"but greenWeight is {green_weight}; promote to 100 and let it soak first",
+                          "none, or blue at greenWeight=100, or green at greenWeight=0")
+    if retire is Retire.GREEN and green_weight != 0:
+        raise ConfigError("cutover:retire", f"retire=green needs cutover:greenWeight=0 (all traffic on blue), "
+                          f"but greenWeight is {green_weight}; roll back to 0 first",
+                          "none, or blue at greenWeight=100, or green at greenWeight=0")
+    if stack.startswith("prod") and env is not Environment.PROD:
+        raise ConfigError("cutover:environment", f"stack {stack!r} looks like production but runs with "
+                          f"environment={env.value}; set `pulumi config set cutover:environment prod`",
+                          "prod for prod* stacks")
+    if not isinstance(overrides, Mapping):
+        raise ConfigError("cutover:overrides", "must be an object (set keys with `pulumi config set --path "
+                          "'cutover:overrides.network.azCount' 3`)")
+
+    layers = Layers(profile, read_profile(profile, profiles_dir), env.value, overrides)
+    try:
+        return _parse_document(layers, project=project, stack=stack, region=region, env=env,
+                               green_weight=green_weight, retire=retire, rollback_ack=rollback_ack,
+                               cost_center=cost_center_flat, alert_email=alert_email)
+    except ConfigError as exc:
+        if exc.key.startswith(("cutover:", "aws:", "profiles/")):
+            raise
+        raise ConfigError(layers.locate(exc.key), exc.problem, exc.allowed) from None
+
+
+def _parse_document(layers: Layers, *, project: str, stack: str, region: str, env: Environment,
+                    green_weight: int, retire: Retire, rollback_ack: str, cost_center: str,
+                    alert_email: str) -> StackConfig:
+    doc = Reader(layers.merged, "")
+    app = doc.string("app", pattern=lambda v: valid_label(v, max_len=12),
+                     describe="lowercase letters, digits and hyphens, at most 12 characters")
+    settings = parse_settings(env, doc.section("settings"))
+    cost_center = cost_center or doc.string("costCenter", app)
+    config = StackConfig(
+        project=project,
+        stack=_stack_label(stack),
+        region=region,
+        profile=layers.profile,
+        app=app,
+        description=doc.string("description", ""),
+        seed=str(doc.raw("seed", "")),
+        environment=settings,
+        cost_center=cost_center,
+        green_weight=green_weight,
+        retire=retire,
+        rollback_ack=rollback_ack,
+        alert_email=alert_email,
+        budget=parse_budget(doc.section("budget")),
+        usage=parse_usage(doc.section("usage")),
+        network=parse_network(doc.section("network"), settings),
+        storage=parse_storage(doc.section("storage"), settings),
+        secrets=parse_secrets(doc.section("secrets")),
+    )
+    doc.finish()
+    return config
+
+
+def _stack_label(stack: str) -> str:
+    """Stack names may hold characters AWS names do not ("org/proj/dev", "Feature_X")."""
+    label = re.sub(r"[^a-z0-9-]+", "-", stack.split("/")[-1].lower()).strip("-")
+    label = re.sub(r"-{2,}", "-", label)
+    if not label or not label[0].isalpha():
+        label = "s-" + label if label else "stack"
+    return label[:16].rstrip("-")

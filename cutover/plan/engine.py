@@ -1,0 +1,121 @@
+"""Runs the Pulumi program under the SDK's mocks and returns every registration as a Plan."""
+
+from __future__ import annotations
+
+import os
+import runpy
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from cutover.plan.mocks import CutoverMocks, RecordingMonitor
+from cutover.plan.model import Plan
+from cutover.plan.project import ROOT, StackSettings
+
+
+def _stack_outputs() -> dict[str, Any]:
+    """``pulumi.export`` values, resolved (the mocked root stack never registers them itself)."""
+    root = runtime_settings.get_root_resource()
+    outputs = getattr(root, "outputs", None) or {}
+    resolved: dict[str, Any] = {}
+    for key, value in outputs.items():
+        resolved[key] = _sync_await(pulumi.Output.from_input(value).future())
+    return resolved
+
+
+class ProgramError(RuntimeError):
+    """The program refused to run (bad config, a refused promotion): the message is for the user."""
+
+
+def run_program(settings: StackSettings, *, program: Path = ROOT / "__main__.py",
+                ssm_parameters: Mapping[str, str] | None = None) -> Plan:
+    """Run ``__main__.py`` for a stack exactly as the CLI would, with mocked cloud calls."""
+
+    def body() -> None:
+        cwd = os.getcwd()
+        os.chdir(program.parent)  # the CLI runs the program from the project directory
+        try:
+            runpy.run_path(str(program), run_name="__main__")
+        finally:
+            os.chdir(cwd)
+
+    return run_callable(body, project=settings.project, stack=settings.stack, region=settings.region,
+                        config=settings.engine_config(), secret_keys=sorted(settings.secret_keys),
+                        ssm_parameters=ssm_parameters)
+
+
+def run_callable(fn: Callable[[], None], *, project: str = "cutover", stack: str = "test",
+                 region: str = "us-east-1", config: Mapping[str, str] | None = None,
+                 secret_keys: list[str] | None = None, ssm_parameters: Mapping[str, str] | None = None) -> Plan:
+    """Run ``fn`` (which registers resources) under fresh mocks; used by the plan and component tests."""
+    mocks = CutoverMocks(region=region, ssm_parameters=ssm_parameters)
+    monitor = RecordingMonitor(mocks)
+    set_all_config(dict(config or {}), secret_keys or [])
+    runtime_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    error: list[BaseException] = []
+
+    def body() -> None:
+        try:
+            fn()
+        except pulumi.RunError as exc:  # __main__ raises it for config errors: no traceback wanted
+            error.append(exc)
+
+    try:
+        _sync_await(run_pulumi_func(body))
+    except pulumi.RunError as exc:
+        error.append(exc)
+    if error:
+        raise ProgramError(str(error[0])) from None
+    return Plan(project=project, stack=stack, resources=list(monitor.planned), stack_outputs=_stack_outputs())
+
+
+def _stack_outputs() -> dict[str, Any]:
+    """``pulumi.export`` values, resolved (the mocked root stack never registers them itself)."""
+    root = runtime_settings.get_root_resource()
+    outputs = getattr(root, "outputs", None) or {}
+    resolved: dict[str, Any] = {}
+    for key, value in outputs.items():
+        resolved[key] = _sync_await(pulumi.Output.from_input(value).future())
+    return resolved
+
+
+class ProgramError(RuntimeError):
+    """The program refused to run (bad config, a refused promotion): the message is for the user."""
+
+
+def run_program(settings: StackSettings, *, program: Path = ROOT / "__main__.py",
+                ssm_parameters: Mapping[str, str] | None = None) -> Plan:
+    mocks = CutoverMocks(region=settings.region, ssm_parameters=ssm_parameters)
+    monitor = RecordingMonitor(mocks)
+    set_all_config(settings.engine_config(), sorted(settings.secret_keys))
+    runtime_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project=settings.project, stack=settings.stack, preview=False,
+                             monitor=monitor)
+    error: list[BaseException] = []
+
+    def body() -> None:
+        try:
+            runpy.run_path(str(program), run_name="__main__")
+        except pulumi.RunError as exc:  # raised by __main__ for config errors: no traceback wanted
+            error.append(exc)
+
+    cwd = os.getcwd()
+    os.chdir(program.parent)  # the CLI runs the program from the project directory
+    try:
+        _sync_await(run_pulumi_func(body))
+    except pulumi.RunError as exc:
+        error.append(exc)
+    finally:
+        os.chdir(cwd)
+    if error:
+        raise ProgramError(str(error[0])) from None
+    plan = Plan(project=settings.project, stack=settings.stack, resources=list(monitor.planned),
+                stack_outputs=_stack_outputs())
+    return plan

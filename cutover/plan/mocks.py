@@ -1,0 +1,418 @@
+"""A mocked engine that records every registration and answers with realistic computed outputs.
+
+``RecordingMonitor`` wraps the SDK's ``MockMonitor`` to keep what the plain mocks drop: parent,
+provider, protect, retainOnDelete and dependencies. ``CutoverMocks`` fills in what AWS would compute
+(ids, ARNs, endpoints, DNS names) so downstream code sees plausible values, and fails loudly on an
+invoke nobody planned for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pulumi.runtime import Mocks, MockCallArgs, MockResourceArgs
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+
+from cutover.plan.model import PlannedResource
+
+ACCOUNT_ID = "123456789012"
+AZ_SUFFIXES = ("a", "b", "c")
+
+
+def _h(*parts: str, n: int = 8) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:n]
+
+
+class CutoverMocks(Mocks):
+    def __init__(self, region: str = "us-east-1", account_id: str = ACCOUNT_ID,
+                 ssm_parameters: Mapping[str, str] | None = None) -> None:
+        self.region = region
+        self.account = account_id
+        self.ssm_parameters = dict(ssm_parameters or {})
+        self.invokes: list[tuple[str, dict[str, Any]]] = []
+
+    # --- resources -------------------------------------------------------------------------------
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if not args.custom:
+            return None, dict(args.inputs)
+        typ, name, inputs = args.typ, args.name, dict(args.inputs)
+        if typ.startswith("pulumi:providers:"):
+            return f"{name}-provider-id", inputs
+        builder = _OUTPUTS.get(typ)
+        physical = str(inputs.get("name") or f"{name}-{_h(typ, name, n=7)}")
+        ctx = _Ctx(self.region, self.account, name, physical, inputs)
+        rid, extra = builder(ctx) if builder else (physical, {})
+        extra.setdefault("arn", ctx.arn(typ))
+        extra.setdefault("id", rid)
+        return rid, {**inputs, **extra}
+
+    # --- invokes ---------------------------------------------------------------------------------
+    def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        self.invokes.append((args.token, dict(args.args)))
+        handler = _INVOKES.get(args.token)
+        if handler is None:
+            raise NotImplementedError(
+                f"unplanned invoke {args.token}: add a faithful answer to cutover/plan/mocks.py")
+        return handler(self, dict(args.args))
+
+
+class _Ctx:
+    def __init__(self, region: str, account: str, logical: str, physical: str, inputs: dict[str, Any]) -> None:
+        self.region, self.account, self.logical, self.physical, self.inputs = (
+            region, account, logical, physical, inputs)
+
+    def short(self, prefix: str) -> str:
+        return f"{prefix}-{_h(self.logical, self.physical, n=17)}"
+
+    def arn(self, typ: str) -> str:
+        module = typ.split(":")[1].split("/")[0]
+        return f"arn:aws:{module}:{self.region}:{self.account}:{self.physical}"
+
+
+def _ec2(prefix: str, resource: str) -> Callable[[_Ctx], tuple[str, dict[str, Any]]]:
+    def build(c: _Ctx) -> tuple[str, dict[str, Any]]:
+        rid = c.short(prefix)
+        extra: dict[str, Any] = {"arn": f"arn:aws:ec2:{c.region}:{c.account}:{resource}/{rid}"}
+        if prefix == "vpc":
+            extra |= {"defaultSecurityGroupId": f"sg-{_h(rid, 'dsg', n=17)}",
+                      "mainRouteTableId": f"rtb-{_h(rid, 'main', n=17)}", "ownerId": c.account}
+        if prefix == "i":
+            extra |= {"privateIp": "10.0.0.10", "primaryNetworkInterfaceId": f"eni-{_h(rid, n=17)}",
+                      "privateDns": f"ip-10-0-0-10.{c.region}.compute.internal"}
+        if prefix == "eipalloc":
+            extra |= {"publicIp": "203.0.113.10", "allocationId": rid}
+        if prefix == "vpce":
+            extra |= {"prefixListId": f"pl-{_h(rid, n=8)}"}
+        return rid, extra
+    return build
+
+
+def _bucket(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    b = str(c.inputs.get("bucket") or c.physical.lower())
+    return b, {"bucket": b, "arn": f"arn:aws:s3:::{b}", "bucketDomainName": f"{b}.s3.amazonaws.com",
+               "bucketRegionalDomainName": f"{b}.s3.{c.region}.amazonaws.com", "region": c.region,
+               "hostedZoneId": "Z3AQBSTGFYJSTF"}
+
+
+def _regional(service: str, resource: str, sep: str = ":") -> Callable[[_Ctx], tuple[str, dict[str, Any]]]:
+    def build(c: _Ctx) -> tuple[str, dict[str, Any]]:
+        return c.physical, {"arn": f"arn:aws:{service}:{c.region}:{c.account}:{resource}{sep}{c.physical}"}
+    return build
+
+
+def _iam(resource: str) -> Callable[[_Ctx], tuple[str, dict[str, Any]]]:
+    def build(c: _Ctx) -> tuple[str, dict[str, Any]]:
+        return c.physical, {"arn": f"arn:aws:iam::{c.account}:{resource}/{c.physical}",
+                            "uniqueId": f"AROA{_h(c.physical, n=16).upper()}"}
+    return build
+
+
+def _lambda(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    arn = f"arn:aws:lambda:{c.region}:{c.account}:function:{c.physical}"
+    invoke = f"arn:aws:apigateway:{c.region}:lambda:path/2015-03-31/functions/{arn}/invocations"
+    return c.physical, {"arn": arn, "invokeArn": invoke, "qualifiedArn": f"{arn}:1", "version": "1",
+                        "qualifiedInvokeArn": invoke.replace(arn, f"{arn}:1")}
+
+
+def _alias(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    fn = str(c.inputs.get("functionName", "fn")).split(":")[-1]
+    arn = f"arn:aws:lambda:{c.region}:{c.account}:function:{fn}:{c.physical}"
+    return arn, {"arn": arn, "invokeArn": f"arn:aws:apigateway:{c.region}:lambda:path/2015-03-31/functions/"
+                                          f"{arn}/invocations"}
+
+
+def _secret(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    arn = f"arn:aws:secretsmanager:{c.region}:{c.account}:secret:{c.physical}-{_h(c.physical, n=6)}"
+    return arn, {"arn": arn}
+
+
+def _api(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    rid = _h(c.physical, n=10)
+    scheme = "wss" if c.inputs.get("protocolType") == "WEBSOCKET" else "https"
+    return rid, {"apiEndpoint": f"{scheme}://{rid}.execute-api.{c.region}.amazonaws.com",
+                 "executionArn": f"arn:aws:execute-api:{c.region}:{c.account}:{rid}",
+                 "arn": f"arn:aws:apigateway:{c.region}::/apis/{rid}"}
+
+
+def _stage(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    api = str(c.inputs.get("apiId", "api"))
+    return c.physical, {"invokeUrl": f"https://{api}.execute-api.{c.region}.amazonaws.com/{c.physical}",
+                        "executionArn": f"arn:aws:execute-api:{c.region}:{c.account}:{api}/{c.physical}",
+                        "arn": f"arn:aws:apigateway:{c.region}::/apis/{api}/stages/{c.physical}"}
+
+
+def _table(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    arn = f"arn:aws:dynamodb:{c.region}:{c.account}:table/{c.physical}"
+    return c.physical, {"arn": arn, "streamArn": f"{arn}/stream/2026-01-01T00:00:00.000"}
+
+
+def _rds_instance(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    ident = str(c.inputs.get("identifier") or c.physical)
+    host = f"{ident}.c{_h(ident, n=10)}.{c.region}.rds.amazonaws.com"
+    port = int(c.inputs.get("port") or 5432)
+    out: dict[str, Any] = {"address": host, "endpoint": f"{host}:{port}", "port": port,
+                           "arn": f"arn:aws:rds:{c.region}:{c.account}:db:{ident}",
+                           "resourceId": f"db-{_h(ident, n=26).upper()}", "identifier": ident}
+    if c.inputs.get("manageMasterUserPassword"):
+        out["masterUserSecrets"] = [{"secretArn": f"arn:aws:secretsmanager:{c.region}:{c.account}:secret:"
+                                                  f"rds!db-{_h(ident, n=8)}-AbCdEf", "secretStatus": "active"}]
+    return ident, out
+
+
+def _rds_cluster(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    ident = str(c.inputs.get("clusterIdentifier") or c.physical)
+    host = f"{ident}.cluster-c{_h(ident, n=10)}.{c.region}.rds.amazonaws.com"
+    out: dict[str, Any] = {"endpoint": host, "readerEndpoint": host.replace(".cluster-", ".cluster-ro-"),
+                           "port": int(c.inputs.get("port") or 5432), "clusterIdentifier": ident,
+                           "arn": f"arn:aws:rds:{c.region}:{c.account}:cluster:{ident}",
+                           "clusterResourceId": f"cluster-{_h(ident, n=26).upper()}"}
+    if c.inputs.get("manageMasterUserPassword"):
+        out["masterUserSecrets"] = [{"secretArn": f"arn:aws:secretsmanager:{c.region}:{c.account}:secret:"
+                                                  f"rds!cluster-{_h(ident, n=8)}-AbCdEf", "secretStatus": "active"}]
+    return ident, out
+
+
+def _rds_proxy(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    return c.physical, {"endpoint": f"{c.physical}.proxy-c{_h(c.physical, n=10)}.{c.region}.rds.amazonaws.com",
+                        "arn": f"arn:aws:rds:{c.region}:{c.account}:db-proxy:prx-{_h(c.physical, n=17)}"}
+
+
+def _redis(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    gid = str(c.inputs.get("replicationGroupId") or c.physical)
+    base = f"{gid}.{_h(gid, n=6)}.use1.cache.amazonaws.com"
+    return gid, {"primaryEndpointAddress": f"master.{base}", "readerEndpointAddress": f"replica.{base}",
+                 "port": int(c.inputs.get("port") or 6379),
+                 "arn": f"arn:aws:elasticache:{c.region}:{c.account}:replicationgroup:{gid}"}
+
+
+def _lb(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    h = _h(c.physical, n=16)
+    arn = f"arn:aws:elasticloadbalancing:{c.region}:{c.account}:loadbalancer/app/{c.physical}/{h}"
+    return arn, {"arn": arn, "arnSuffix": f"app/{c.physical}/{h}", "zoneId": "Z35SXDOTRQ7X7K",
+                 "dnsName": f"{c.physical}-{int(h[:8], 16) % 10**10}.{c.region}.elb.amazonaws.com"}
+
+
+def _tg(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    h = _h(c.physical, n=16)
+    arn = f"arn:aws:elasticloadbalancing:{c.region}:{c.account}:targetgroup/{c.physical}/{h}"
+    return arn, {"arn": arn, "arnSuffix": f"targetgroup/{c.physical}/{h}"}
+
+
+def _listener(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    arn = (f"arn:aws:elasticloadbalancing:{c.region}:{c.account}:listener/app/lb/"
+           f"{_h(c.logical, n=16)}/{_h(c.physical, n=16)}")
+    return arn, {"arn": arn}
+
+
+def _distribution(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    rid = "E" + _h(c.physical, n=13).upper()
+    return rid, {"domainName": f"d{_h(rid, n=13)}.cloudfront.net", "hostedZoneId": "Z2FDTNDATAQYW2",
+                 "arn": f"arn:aws:cloudfront::{c.account}:distribution/{rid}", "status": "Deployed",
+                 "etag": "E" + _h(rid, n=12).upper()}
+
+
+def _webacl(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    scope = "global" if c.inputs.get("scope") == "CLOUDFRONT" else "regional"
+    uid = _h(c.physical, n=8) + "-" + _h(c.physical, "x", n=4)
+    arn = f"arn:aws:wafv2:{c.region}:{c.account}:{scope}/webacl/{c.physical}/{uid}"
+    return uid, {"arn": arn}
+
+
+def _sqs(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    url = f"https://sqs.{c.region}.amazonaws.com/{c.account}/{c.physical}"
+    return url, {"url": url, "arn": f"arn:aws:sqs:{c.region}:{c.account}:{c.physical}"}
+
+
+def _ecr(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    return c.physical, {"repositoryUrl": f"{c.account}.dkr.ecr.{c.region}.amazonaws.com/{c.physical}",
+                        "registryId": c.account,
+                        "arn": f"arn:aws:ecr:{c.region}:{c.account}:repository/{c.physical}"}
+
+
+def _task_def(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    fam = str(c.inputs.get("family") or c.physical)
+    return fam, {"arn": f"arn:aws:ecs:{c.region}:{c.account}:task-definition/{fam}:1", "revision": 1,
+                 "arnWithoutRevision": f"arn:aws:ecs:{c.region}:{c.account}:task-definition/{fam}"}
+
+
+def _zone(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    zid = "Z" + _h(c.physical, n=20).upper()
+    return zid, {"zoneId": zid, "nameServers": [f"ns-1.awsdns-0{i}.org" for i in range(4)],
+                 "arn": f"arn:aws:route53:::hostedzone/{zid}"}
+
+
+def _record(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    rid = f"{c.inputs.get('zoneId', 'Z')}_{c.inputs.get('name', c.physical)}_{c.inputs.get('type', 'A')}"
+    if c.inputs.get("setIdentifier"):
+        rid += f"_{c.inputs['setIdentifier']}"
+    return rid, {"fqdn": str(c.inputs.get("name", c.physical))}
+
+
+def _kms(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    kid = f"{_h(c.physical, n=8)}-{_h(c.physical, 'a', n=4)}-{_h(c.physical, 'b', n=4)}-" \
+          f"{_h(c.physical, 'c', n=4)}-{_h(c.physical, 'd', n=12)}"
+    return kid, {"keyId": kid, "arn": f"arn:aws:kms:{c.region}:{c.account}:key/{kid}"}
+
+
+def _random_password(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    length = int(c.inputs.get("length") or 32)
+    value = ("mock" + _h(c.logical, n=64) * 80)[:length]
+    return "none", {"result": value, "bcryptHash": "$2a$10$mock"}
+
+
+def _plain(prefix: str) -> Callable[[_Ctx], tuple[str, dict[str, Any]]]:
+    def build(c: _Ctx) -> tuple[str, dict[str, Any]]:
+        return f"{prefix}{_h(c.logical, c.physical, n=12)}", {}
+    return build
+
+
+_OUTPUTS: dict[str, Callable[[_Ctx], tuple[str, dict[str, Any]]]] = {
+    "aws:ec2/vpc:Vpc": _ec2("vpc", "vpc"),
+    "aws:ec2/subnet:Subnet": _ec2("subnet", "subnet"),
+    "aws:ec2/securityGroup:SecurityGroup": _ec2("sg", "security-group"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _ec2("sg", "security-group"),
+    "aws:ec2/instance:Instance": _ec2("i", "instance"),
+    "aws:ec2/eip:Eip": _ec2("eipalloc", "elastic-ip"),
+    "aws:ec2/natGateway:NatGateway": _ec2("nat", "natgateway"),
+    "aws:ec2/internetGateway:InternetGateway": _ec2("igw", "internet-gateway"),
+    "aws:ec2/routeTable:RouteTable": _ec2("rtb", "route-table"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _ec2("vpce", "vpc-endpoint"),
+    "aws:ec2/flowLog:FlowLog": _ec2("fl", "vpc-flow-log"),
+    "aws:ec2/networkAcl:NetworkAcl": _ec2("acl", "network-acl"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _ec2("sgr", "security-group-rule"),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _ec2("sgr", "security-group-rule"),
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:cloudwatch/logGroup:LogGroup": _regional("logs", "log-group"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _regional("cloudwatch", "alarm"),
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": _regional("cloudwatch", "alarm"),
+    "aws:iam/role:Role": _iam("role"),
+    "aws:iam/policy:Policy": _iam("policy"),
+    "aws:iam/instanceProfile:InstanceProfile": _iam("instance-profile"),
+    "aws:lambda/function:Function": _lambda,
+    "aws:lambda/alias:Alias": _alias,
+    "aws:secretsmanager/secret:Secret": _secret,
+    "aws:apigatewayv2/api:Api": _api,
+    "aws:apigatewayv2/stage:Stage": _stage,
+    "aws:apigatewayv2/integration:Integration": _plain(""),
+    "aws:apigatewayv2/route:Route": _plain(""),
+    "aws:apigatewayv2/authorizer:Authorizer": _plain(""),
+    "aws:dynamodb/table:Table": _table,
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:rds/cluster:Cluster": _rds_cluster,
+    "aws:rds/clusterInstance:ClusterInstance": _rds_instance,
+    "aws:rds/proxy:Proxy": _rds_proxy,
+    "aws:elasticache/replicationGroup:ReplicationGroup": _redis,
+    "aws:lb/loadBalancer:LoadBalancer": _lb,
+    "aws:lb/targetGroup:TargetGroup": _tg,
+    "aws:lb/listener:Listener": _listener,
+    "aws:lb/listenerRule:ListenerRule": _listener,
+    "aws:cloudfront/distribution:Distribution": _distribution,
+    "aws:wafv2/webAcl:WebAcl": _webacl,
+    "aws:sns/topic:Topic": _regional("sns", "", sep=""),
+    "aws:sqs/queue:Queue": _sqs,
+    "aws:ecr/repository:Repository": _ecr,
+    "aws:ecs/cluster:Cluster": _regional("ecs", "cluster", sep="/"),
+    "aws:ecs/service:Service": _regional("ecs", "service", sep="/"),
+    "aws:ecs/taskDefinition:TaskDefinition": _task_def,
+    "aws:route53/zone:Zone": _zone,
+    "aws:route53/record:Record": _record,
+    "aws:route53/healthCheck:HealthCheck": _plain(""),
+    "aws:kms/key:Key": _kms,
+    "aws:ssm/parameter:Parameter": _regional("ssm", "parameter", sep=""),
+    "random:index/randomPassword:RandomPassword": _random_password,
+}
+
+
+# --- invokes -------------------------------------------------------------------------------------
+def _caller_identity(m: CutoverMocks, _: dict[str, Any]) -> dict[str, Any]:
+    return {"accountId": m.account, "arn": f"arn:aws:sts::{m.account}:assumed-role/deployer/cutover",
+            "userId": "AROAEXAMPLE:cutover", "id": m.account}
+
+
+def _region(m: CutoverMocks, _: dict[str, Any]) -> dict[str, Any]:
+    return {"name": m.region, "region": m.region, "id": m.region,
+            "description": "US East (N. Virginia)", "endpoint": f"ec2.{m.region}.amazonaws.com"}
+
+
+def _azs(m: CutoverMocks, _: dict[str, Any]) -> dict[str, Any]:
+    names = [f"{m.region}{s}" for s in (*AZ_SUFFIXES, "d")]
+    return {"names": names, "zoneIds": [f"use1-az{i + 1}" for i in range(len(names))], "id": m.region,
+            "groupNames": [m.region] * len(names)}
+
+
+def _ssm_parameter(m: CutoverMocks, args: dict[str, Any]) -> dict[str, Any]:
+    name = str(args["name"])
+    if name.startswith("/aws/service/ami-"):
+        value = f"ami-{_h(name, n=17)}"
+    elif name in m.ssm_parameters:
+        value = m.ssm_parameters[name]
+    else:
+        raise LookupError(f"ParameterNotFound: {name}")
+    return {"name": name, "value": value, "insecureValue": value, "type": "String", "version": 1,
+            "arn": f"arn:aws:ssm:{m.region}:{m.account}:parameter{name}", "id": name}
+
+
+def _ssm_by_path(m: CutoverMocks, args: dict[str, Any]) -> dict[str, Any]:
+    path = str(args["path"]).rstrip("/") + "/"
+    names = sorted(n for n in m.ssm_parameters if n.startswith(path))
+    return {"path": args["path"], "names": names, "values": [m.ssm_parameters[n] for n in names],
+            "types": ["String"] * len(names), "arns": [f"arn:aws:ssm:{m.region}:{m.account}:parameter{n}"
+                                                       for n in names], "id": args["path"]}
+
+
+_INVOKES: dict[str, Callable[[CutoverMocks, dict[str, Any]], dict[str, Any]]] = {
+    "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
+    "aws:index/getRegion:getRegion": _region,
+    "aws:index/getAvailabilityZones:getAvailabilityZones": _azs,
+    "aws:ssm/getParameter:getParameter": _ssm_parameter,
+    "aws:ssm/getParametersByPath:getParametersByPath": _ssm_by_path,
+}
+
+
+class RecordingMonitor(MockMonitor):
+    """Keeps each registration's options, which ``MockResourceArgs`` does not carry."""
+
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self.planned: list[PlannedResource] = []
+        self.stack_outputs: dict[str, Any] = {}
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
+            self.stack_outputs = _plain_values(rpc.deserialize_properties(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        urn = response.urn
+        if request.type == "pulumi:pulumi:Stack":
+            inputs: dict[str, Any] = {}
+            outputs: dict[str, Any] = {}
+            rid = None
+        else:
+            inputs = rpc.deserialize_properties(request.object)
+            reg = self.resources[urn]
+            outputs, rid = dict(reg.state), reg.id
+        self.planned.append(PlannedResource(
+            urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
+            inputs=_plain_values(inputs), outputs=_plain_values(outputs), parent=request.parent or None,
+            provider=request.provider or None, protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            dependencies=tuple(request.dependencies), ignore_changes=tuple(request.ignoreChanges), id=rid))
+        return response
+
+
+def _plain_values(value: Any) -> Any:
+    """Unwrap secret markers so the plan and policies see plain structures (the CLI's policy host
+    also receives secrets unwrapped)."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:  # noqa: SLF001
+            return _plain_values(value.get("value"))
+        return {k: _plain_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_values(v) for v in value]
+    return value

@@ -1,0 +1,113 @@
+"""Human and machine renderings of a Plan: the resource tree, a summary, JSON, and diffs."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from cutover.plan.model import Plan, PlannedResource
+
+
+def tree(plan: Plan) -> str:
+    by_parent: dict[str | None, list[PlannedResource]] = {}
+    for r in plan:
+        by_parent.setdefault(r.parent, []).append(r)
+    lines: list[str] = []
+
+    def walk(r: PlannedResource, prefix: str, last: bool, root: bool = False) -> None:
+        flags = [f for f, on in (("protect", r.protect), ("retain", r.retain_on_delete)) if on]
+        label = f"{r.name}  {r.type}" + (f"  [{', '.join(flags)}]" if flags else "")
+        lines.append(label if root else f"{prefix}{'└─ ' if last else '├─ '}{label}")
+        kids = sorted(by_parent.get(r.urn, []), key=lambda k: (k.custom, k.name, k.type))
+        child_prefix = "" if root else prefix + ("   " if last else "│  ")
+        for i, k in enumerate(kids):
+            walk(k, child_prefix, i == len(kids) - 1)
+
+    for root in by_parent.get(None, []):
+        walk(root, "", True, root=True)
+    return "\n".join(lines)
+
+
+def summary(plan: Plan) -> str:
+    custom = [r for r in plan if r.custom and not r.type.startswith("pulumi:providers:")]
+    components = [r for r in plan if not r.custom and r.type != "pulumi:pulumi:Stack"]
+    protected = [r for r in plan if r.protect]
+    kinds = Counter(r.type.split(":")[1].split("/")[0] for r in custom)
+    top = ", ".join(f"{k} {n}" for k, n in kinds.most_common())
+    return (f"{len(custom)} cloud resources in {len(components)} components, {len(protected)} protected\n"
+            f"by service: {top}")
+
+
+def to_json(plan: Plan, extra: dict[str, Any] | None = None) -> str:
+    doc = {
+        "project": plan.project,
+        "stack": plan.stack,
+        "resources": [
+            {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
+             "protect": r.protect, "retainOnDelete": r.retain_on_delete, "inputs": r.inputs}
+            for r in plan
+        ],
+        "outputs": plan.stack_outputs,
+        **(extra or {}),
+    }
+    return json.dumps(doc, indent=2, sort_keys=False, default=str)
+
+
+@dataclass
+class PlanDiff:
+    created: list[PlannedResource] = field(default_factory=list)
+    deleted: list[PlannedResource] = field(default_factory=list)  # really deleted in the cloud
+    retained: list[PlannedResource] = field(default_factory=list)  # removed from the stack, kept in AWS
+    snapshotted: list[PlannedResource] = field(default_factory=list)  # deleted after a final snapshot
+    changed: list[tuple[PlannedResource, list[str]]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.created or self.deleted or self.retained or self.snapshotted or self.changed)
+
+
+SNAPSHOT_TYPES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster")
+
+
+def diff(before: Plan, after: Plan) -> PlanDiff:
+    old = {r.urn: r for r in before}
+    new = {r.urn: r for r in after}
+    result = PlanDiff()
+    for urn, r in new.items():
+        if urn not in old:
+            result.created.append(r)
+        else:
+            keys = sorted(k for k in set(r.inputs) | set(old[urn].inputs)
+                          if r.inputs.get(k) != old[urn].inputs.get(k))
+            if keys or r.protect != old[urn].protect or r.retain_on_delete != old[urn].retain_on_delete:
+                result.changed.append((r, keys))
+    for urn, r in old.items():
+        if urn in new or not r.custom:
+            continue
+        if r.retain_on_delete:
+            result.retained.append(r)
+        elif r.type in SNAPSHOT_TYPES and not r.inputs.get("skipFinalSnapshot", False):
+            result.snapshotted.append(r)
+        else:
+            result.deleted.append(r)
+    return result
+
+
+def render_diff(d: PlanDiff) -> str:
+    if d.empty:
+        return "no changes"
+    out: list[str] = []
+    for title, items, mark in (("create", d.created, "+"), ("delete", d.deleted, "-"),
+                               ("retain (removed from the stack, kept in AWS)", d.retained, "~"),
+                               ("delete after a final snapshot", d.snapshotted, "-")):
+        custom = [r for r in items if r.custom]
+        if custom:
+            out.append(f"{title}: {len(custom)}")
+            out.extend(f"  {mark} {r.name}  {r.type}" for r in custom)
+    changed = [(r, k) for r, k in d.changed if r.custom]
+    if changed:
+        out.append(f"update: {len(changed)}")
+        out.extend(f"  ~ {r.name}  {r.type}  ({', '.join(keys) or 'options'})" for r, keys in changed)
+    return "\n".join(out)
