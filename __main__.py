@@ -40,7 +40,15 @@ network = Network("network", NetworkArgs(cfg.network, cfg.namer, cfg.region, zon
 storage = Storage("storage", StorageArgs(cfg.storage, cfg.namer, account_id), opts=with_provider)
 secrets = GeneratedSecrets("secrets", SecretsArgs(cfg.secrets, cfg.namer, cfg.environment), opts=with_provider)
 
-# 3. Outputs: identifiers only; secret values never leave Secrets Manager.
+# 3. Data stores the profile declares.
+
+# 4. Application variants (serverless, ecs) per color.
+
+# 5. Front door, traffic weights, rollback and cleanup.
+
+# 6. Monitoring, alarms and budget.
+
+# 7. Outputs: identifiers only; secret values never leave Secrets Manager.
 pulumi.export("profile", cfg.profile)
 pulumi.export("environment", cfg.environment.name.value)
 pulumi.export("vpcId", network.vpc_id)
