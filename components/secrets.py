@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.refs import StoreRef
 from cutover.config import EnvironmentSettings, SecretConfig
 from cutover.naming import Kind, Namer
 
@@ -43,3 +44,13 @@ class GeneratedSecrets(pulumi.ComponentResource):
             self.secrets[s.name] = secret
             self.arns[s.name] = secret.arn
         self.register_outputs({"arns": self.arns})
+
+    def refs(self) -> dict[str, StoreRef]:
+        """``secret:<name>`` refs: read the value at run time; only the ARN is in the environment."""
+        return {
+            f"secret:{name}": StoreRef(
+                key=f"secret:{name}", resource_arns=[arn],
+                read_actions=("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"), write_actions=(),
+                env={f"{name.upper().replace('-', '_')}_SECRET_ARN": arn})
+            for name, arn in self.arns.items()
+        }

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.bucket import SecureBucket, SecureBucketArgs
+from components.refs import StoreRef
 from cutover.config import StorageConfig
 from cutover.naming import Namer
 
@@ -32,3 +33,20 @@ class Storage(pulumi.ComponentResource):
                                  cors_methods=b.cors_methods),
                 opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({"buckets": {k: v.bucket_name for k, v in self.buckets.items()}})
+
+    def refs(self) -> dict[str, StoreRef]:
+        """``bucket:<purpose>`` refs: object-level access only, never bucket configuration."""
+        return {
+            f"bucket:{purpose}": StoreRef(
+                key=f"bucket:{purpose}",
+                resource_arns=[b.arn, pulumi.Output.concat(b.arn, "/*")],
+                read_actions=("s3:GetObject", "s3:ListBucket"),
+                write_actions=("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"),
+                env={f"{_env_name(purpose)}_BUCKET": b.bucket_name},
+            )
+            for purpose, b in self.buckets.items()
+        }
+
+
+def _env_name(key: str) -> str:
+    return key.upper().replace("-", "_")
