@@ -160,7 +160,8 @@ class Network(pulumi.ComponentResource):
             tags={"Name": self._args.namer.name(Kind.GENERIC, "nat")},
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["ami"]))  # patch in place, not on every AMI
         aws.ec2.Eip(f"{self._name}-nat-instance", domain="vpc", instance=instance.id, opts=child)
-        return instance.primary_network_interface_id
+        eni: pulumi.Output[str] = instance.primary_network_interface_id
+        return eni
 
     def _flow_logs(self) -> None:
         args, child = self._args, pulumi.ResourceOptions(parent=self)

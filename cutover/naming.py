@@ -120,6 +120,8 @@ class Namer:
 
     def bucket(self, purpose: str, account_id: str) -> str:
         """S3 names are global: the account id keeps ``pos-prod-receipts`` unique per account."""
+        if not re.fullmatch(r"[0-9]{12}", account_id):
+            raise ValueError(f"an AWS account id is 12 digits, got {account_id!r}")
         rule = Kind.S3_BUCKET.value
         tail = f"-{account_id}"
         base = fit(f"{self.app}-{self.stack}-{purpose}", Kind.S3_BUCKET)

@@ -70,7 +70,7 @@ class Layers:
         for label, doc in (("cutover:overrides", self.overrides),
                            (f"profiles/{self.profile}.yaml environments.{self.env_name}", self.overlay)):
             if _has_path(doc, parts):
-                return f"{label}.{dotted}" if label.startswith("cutover:") else f"{label}.{dotted}"
+                return f"{label}.{dotted}"
         return f"profiles/{self.profile}.yaml {dotted}"
 
 

@@ -54,8 +54,8 @@ class Reader:
     def string(self, name: str, default: Any = _MISSING, *, choices: Iterable[str] | None = None,
                pattern: Callable[[str], bool] | None = None, describe: str | None = None) -> str:
         value = self.raw(name, default)
-        if value is None:
-            return value  # type: ignore[no-any-return]  # explicit None default
+        if value is None:  # an explicit None default: the caller asked for an optional string
+            return None  # type: ignore[return-value]
         if not isinstance(value, str):
             raise ConfigError(self.key(name), f"must be a string, got {_type_name(value)} {value!r}",
                               describe)
@@ -130,7 +130,7 @@ class Reader:
         """A mapping keyed by name (never a list: adding one entry must not rename the others)."""
         outer = self.section(name)
         items = []
-        for key in outer.keys():
+        for key in outer.keys():  # noqa: SIM118 (Reader.keys, not a dict)
             inner = outer.section(key)
             items.append(parse(key, inner))
             inner.finish()

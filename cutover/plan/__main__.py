@@ -11,7 +11,6 @@ Exit status: 0 clean (advisory findings allowed), 1 a mandatory policy is violat
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from typing import Any

@@ -38,16 +38,18 @@ def run_program(settings: StackSettings, *, program: Path = ROOT / "__main__.py"
     """Run ``__main__.py`` for a stack exactly as the CLI would, with mocked cloud calls."""
 
     def body() -> None:
-        cwd = os.getcwd()
-        os.chdir(program.parent)  # the CLI runs the program from the project directory
-        try:
-            runpy.run_path(str(program), run_name="__main__")
-        finally:
-            os.chdir(cwd)
+        runpy.run_path(str(program), run_name="__main__")
 
-    return run_callable(body, project=settings.project, stack=settings.stack, region=settings.region,
-                        config=settings.engine_config(), secret_keys=sorted(settings.secret_keys),
-                        ssm_parameters=ssm_parameters)
+    # The CLI runs the program from the project directory; archives and assets are read after the
+    # program body returns, so the directory must stay current for the whole run.
+    cwd = os.getcwd()
+    os.chdir(program.parent)
+    try:
+        return run_callable(body, project=settings.project, stack=settings.stack, region=settings.region,
+                            config=settings.engine_config(), secret_keys=sorted(settings.secret_keys),
+                            ssm_parameters=ssm_parameters)
+    finally:
+        os.chdir(cwd)
 
 
 def run_callable(fn: Callable[[], None], *, project: str = "cutover", stack: str = "test",
@@ -74,48 +76,3 @@ def run_callable(fn: Callable[[], None], *, project: str = "cutover", stack: str
     if error:
         raise ProgramError(str(error[0])) from None
     return Plan(project=project, stack=stack, resources=list(monitor.planned), stack_outputs=_stack_outputs())
-
-
-def _stack_outputs() -> dict[str, Any]:
-    """``pulumi.export`` values, resolved (the mocked root stack never registers them itself)."""
-    root = runtime_settings.get_root_resource()
-    outputs = getattr(root, "outputs", None) or {}
-    resolved: dict[str, Any] = {}
-    for key, value in outputs.items():
-        resolved[key] = _sync_await(pulumi.Output.from_input(value).future())
-    return resolved
-
-
-class ProgramError(RuntimeError):
-    """The program refused to run (bad config, a refused promotion): the message is for the user."""
-
-
-def run_program(settings: StackSettings, *, program: Path = ROOT / "__main__.py",
-                ssm_parameters: Mapping[str, str] | None = None) -> Plan:
-    mocks = CutoverMocks(region=settings.region, ssm_parameters=ssm_parameters)
-    monitor = RecordingMonitor(mocks)
-    set_all_config(settings.engine_config(), sorted(settings.secret_keys))
-    runtime_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(mocks, project=settings.project, stack=settings.stack, preview=False,
-                             monitor=monitor)
-    error: list[BaseException] = []
-
-    def body() -> None:
-        try:
-            runpy.run_path(str(program), run_name="__main__")
-        except pulumi.RunError as exc:  # raised by __main__ for config errors: no traceback wanted
-            error.append(exc)
-
-    cwd = os.getcwd()
-    os.chdir(program.parent)  # the CLI runs the program from the project directory
-    try:
-        _sync_await(run_pulumi_func(body))
-    except pulumi.RunError as exc:
-        error.append(exc)
-    finally:
-        os.chdir(cwd)
-    if error:
-        raise ProgramError(str(error[0])) from None
-    plan = Plan(project=settings.project, stack=settings.stack, resources=list(monitor.planned),
-                stack_outputs=_stack_outputs())
-    return plan

@@ -12,8 +12,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pulumi.runtime import Mocks, MockCallArgs, MockResourceArgs
-from pulumi.runtime import rpc
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc
 from pulumi.runtime.mocks import MockMonitor
 
 from cutover.plan.model import PlannedResource
@@ -410,7 +409,7 @@ def _plain_values(value: Any) -> Any:
     """Unwrap secret markers so the plan and policies see plain structures (the CLI's policy host
     also receives secrets unwrapped)."""
     if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:  # noqa: SLF001
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
             return _plain_values(value.get("value"))
         return {k: _plain_values(v) for k, v in value.items()}
     if isinstance(value, list):
