@@ -27,3 +27,17 @@ lint: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: promote rollback ack
+
+## promote: move cutover:greenWeight to the profile's next stage in Pulumi.$(STACK).yaml and show the plan diff
+promote: $(VENV)/.installed
+	$(PY) -m cutover.promote promote $(STACK)
+
+## rollback: set cutover:greenWeight back to 0 in Pulumi.$(STACK).yaml and show the plan diff
+rollback: $(VENV)/.installed
+	$(PY) -m cutover.promote rollback $(STACK)
+
+## ack: acknowledge automatic rollback ID so promotion may resume, e.g. make ack STACK=prod ID=3f2a...
+ack: $(VENV)/.installed
+	$(PY) -m cutover.promote ack $(STACK) $(ID)

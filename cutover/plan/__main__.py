@@ -32,6 +32,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-tree", action="store_true", help="omit the resource tree")
     p.add_argument("--no-policy", action="store_true", help="skip the CrossGuard pack")
     p.add_argument("--no-cost", action="store_true", help="skip the cost estimate")
+    p.add_argument("--mermaid", action="store_true", help="print a Mermaid diagram of the stack and exit")
     return p.parse_args(argv)
 
 
@@ -46,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ProjectError, ProgramError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.mermaid:
+        from cutover.plan.diagram import mermaid
+
+        print(mermaid(plan))
+        return 0
     env = str(settings.config.get("cutover:environment", "dev"))
     doc: dict[str, Any] = {"elapsedSeconds": round(elapsed, 3), "environment": env}
     text: list[str] = [_header(settings, env, elapsed, len(plan))]
