@@ -9,6 +9,9 @@ import pulumi_aws as aws
 
 from components import (
     GeneratedSecrets,
+    Monitoring,
+    MonitoringArgs,
+    MonitoringTargets,
     Network,
     NetworkArgs,
     SecretsArgs,
@@ -47,6 +50,12 @@ secrets = GeneratedSecrets("secrets", SecretsArgs(cfg.secrets, cfg.namer, cfg.en
 # 5. Front door, traffic weights, rollback and cleanup.
 
 # 6. Monitoring, alarms and budget.
+monitoring = Monitoring(
+    "monitoring",
+    MonitoringArgs(cfg.monitoring, cfg.namer, cfg.region, account_id, cfg.budget, cfg.tags["cutover:stack"],
+                   cfg.alert_email, MonitoringTargets()),
+    opts=with_provider,
+)
 
 # 7. Outputs: identifiers only; secret values never leave Secrets Manager.
 pulumi.export("profile", cfg.profile)
@@ -54,3 +63,4 @@ pulumi.export("environment", cfg.environment.name.value)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("buckets", {purpose: b.bucket_name for purpose, b in storage.buckets.items()})
 pulumi.export("secretArns", secrets.arns)
+pulumi.export("alertTopicArn", monitoring.topic.arn)

@@ -19,15 +19,15 @@ class RecordLike(Protocol):
     reason: str
 
 
-class PromotionRefused(ConfigError):
+class PromotionRefusedError(ConfigError):
     pass
 
 
 def check_promotion(green_weight: int, acknowledged: str, record: RecordLike | None, stack: str) -> None:
-    """Raise PromotionRefused when an unacknowledged rollback forbids ``green_weight``."""
+    """Raise PromotionRefusedError when an unacknowledged rollback forbids ``green_weight``."""
     if record is None or green_weight == 0 or acknowledged == record.id:
         return
-    raise PromotionRefused(
+    raise PromotionRefusedError(
         "cutover:greenWeight",
         f"automatic rollback {record.id} at {record.at} (alarm {record.alarm}: {record.reason}) sent all "
         f"traffic to blue, and greenWeight={green_weight} would undo it. Investigate, then acknowledge with "

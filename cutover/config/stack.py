@@ -11,6 +11,7 @@ from typing import Any
 
 from cutover.config.budget import BudgetConfig, UsageConfig, parse_budget, parse_usage
 from cutover.config.environment import Environment, EnvironmentSettings, parse_settings
+from cutover.config.monitoring import MonitoringConfig, parse_monitoring
 from cutover.config.network import NetworkConfig, parse_network
 from cutover.config.profiles import PROFILES_DIR, Layers, read_profile
 from cutover.config.reader import Reader
@@ -59,7 +60,7 @@ FLAT_KEYS: tuple[FlatKey, ...] = (
 )
 STRUCTURED_KEYS = ("overrides",)  # objects: the project schema cannot type them (see Pulumi.yaml)
 PROFILE_SECTIONS = ("app", "description", "seed", "costCenter", "settings", "network", "storage",
-                    "secrets", "budget", "usage")
+                    "secrets", "budget", "usage", "monitoring")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -84,6 +85,7 @@ class StackConfig:
     network: NetworkConfig
     storage: StorageConfig
     secrets: tuple[SecretConfig, ...]
+    monitoring: MonitoringConfig
 
     @property
     def namer(self) -> Namer:
@@ -98,7 +100,7 @@ class StackConfig:
             "cost-center": self.cost_center,
             "managed-by": "pulumi",
             "cutover:profile": self.profile,
-            "cutover:stack": self.stack,
+            "cutover:stack": f"{self.app}-{self.stack}",  # unique per profile and stack: budget filter
         }
 
 
@@ -175,6 +177,7 @@ def _parse_document(layers: Layers, *, project: str, stack: str, region: str, en
         network=parse_network(doc.section("network"), settings),
         storage=parse_storage(doc.section("storage"), settings),
         secrets=parse_secrets(doc.section("secrets")),
+        monitoring=parse_monitoring(doc.section("monitoring")),
     )
     doc.finish()
     return config

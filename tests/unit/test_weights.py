@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -41,7 +43,7 @@ def test_alias_fraction(w: int) -> None:
 @pytest.mark.parametrize("bad", [-1, 101])
 def test_out_of_range_weights_fail(bad: int) -> None:
     for fn in (alb_split, route53_split, alias_fraction):
-        with pytest.raises(ValueError, match="0..100"):
+        with pytest.raises(ValueError, match=r"0\.\.100"):
             fn(bad)
 
 
@@ -50,7 +52,7 @@ def test_out_of_range_weights_fail(bad: int) -> None:
     ((10, 50, 100), [0, 10, 50, 100]),  # seed 000
 ])
 def test_promotion_walks_the_seed_stages(stages: tuple[int, ...], walk: list[int]) -> None:
-    for here, there in zip(walk, walk[1:], strict=False):
+    for here, there in itertools.pairwise(walk):
         assert next_stage(here, stages) == there
     assert next_stage(30, stages) == min(s for s in stages if s > 30)
     assert previous_stage(50, stages) == max([0, *[s for s in stages if s < 50]])
