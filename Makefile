@@ -41,3 +41,8 @@ rollback: $(VENV)/.installed
 ## ack: acknowledge automatic rollback ID so promotion may resume, e.g. make ack STACK=prod ID=3f2a...
 ack: $(VENV)/.installed
 	$(PY) -m cutover.promote ack $(STACK) $(ID)
+
+.PHONY: docs
+## docs: regenerate the README's per-profile diagrams and cost table from the offline plans
+docs: $(VENV)/.installed
+	$(PY) -m cutover.plan.docs

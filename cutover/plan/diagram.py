@@ -67,7 +67,9 @@ def mermaid(plan: Plan) -> str:
         titles[key] = f"{top.name} ({top.type.split(':')[-1]})" if top else "stack"
         groups.setdefault(key, []).append(r)
     lines = ["flowchart LR"]
-    for key, members in groups.items():
+    order = list(MAIN_TYPES)
+    for key in sorted(groups, key=lambda k: titles[k]):
+        members = sorted(groups[key], key=lambda r: (order.index(r.type), r.name))
         gid = "g" + re.sub(r"[^A-Za-z0-9]", "_", titles[key])
         lines.append(f'  subgraph {gid}["{titles[key]}"]')
         seen: dict[str, int] = {}
@@ -79,7 +81,7 @@ def mermaid(plan: Plan) -> str:
                 more = sum(1 for m in members if m.type == r.type) - _MAX_PER_KIND
                 lines.append(f'    {_id(r)}["… {more} more {MAIN_TYPES[r.type]}"]')
         lines.append("  end")
-    lines.extend(_routes(plan))
+    lines.extend(sorted(_routes(plan)))
     return "\n".join(lines)
 
 
