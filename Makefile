@@ -4,6 +4,8 @@ PY      := $(VENV)/bin/python
 STACK   ?= dev
 PROFILE ?=
 ARGS    ?=
+# one mypy run per root: policy/ and deployments/ are separate Pulumi projects with their own __main__
+MYPY_ROOTS := "components cutover" policy functions deployments
 
 .PHONY: plan test lint check clean
 
@@ -23,7 +25,7 @@ test: $(VENV)/.installed
 ## lint: ruff everywhere, mypy on the typed packages
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy components policy cutover functions
+	for root in $(MYPY_ROOTS); do $(VENV)/bin/mypy $$root || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,112 @@
+"""Promotion and rollback edit only cutover:greenWeight (and rollbackAck), as `pulumi config set` would."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cutover.promote import main, set_config_value
+from cutover.rollback_guard import PromotionRefusedError, check_promotion
+from tests.conftest import ROOT
+
+STACK_FILE = """# comment kept
+environment:
+  - cutover/aws-prod
+config:
+  cutover:profile: pos-serverless   # trailing comment kept
+  cutover:environment: prod
+  cutover:greenWeight: 10
+"""
+
+
+def test_set_config_value_keeps_comments_and_order(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text(STACK_FILE)
+    assert set_config_value(path, "greenWeight", "50") == "10"
+    text = path.read_text()
+    assert text.startswith("# comment kept\n") and "# trailing comment kept" in text
+    doc = yaml.safe_load(text)
+    assert doc["config"]["cutover:greenWeight"] == "50"  # stored as a string, like the CLI
+    assert doc["environment"] == ["cutover/aws-prod"]
+    assert list(doc["config"]) == ["cutover:profile", "cutover:environment", "cutover:greenWeight"]
+
+
+def test_set_config_value_adds_a_missing_key(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text("config:\n  cutover:profile: pos-serverless\n")
+    assert set_config_value(path, "rollbackAck", "abc123") is None
+    assert yaml.safe_load(path.read_text())["config"]["cutover:rollbackAck"] == "abc123"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for name in ("Pulumi.yaml", "Pulumi.prod.yaml", "Pulumi.dev.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def _weight(root: Path) -> int:
+    return int(yaml.safe_load((root / "Pulumi.prod.yaml").read_text())["config"]["cutover:greenWeight"])
+
+
+def test_set_and_rollback_move_only_the_weight(project: Path) -> None:
+    before = yaml.safe_load((project / "Pulumi.prod.yaml").read_text())
+    assert main(["set", "prod", "50", "--no-plan"], root=project) == 0
+    assert _weight(project) == 50
+    assert main(["rollback", "prod", "--no-plan"], root=project) == 0
+    assert _weight(project) == 0
+    after = yaml.safe_load((project / "Pulumi.prod.yaml").read_text())
+    assert {k: v for k, v in after["config"].items() if k != "cutover:greenWeight"} == \
+        {k: v for k, v in before["config"].items() if k != "cutover:greenWeight"}
+
+
+def test_set_prints_what_the_plan_changes(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["set", "prod", "25"], root=project) == 0
+    out = capsys.readouterr().out
+    assert "cutover:greenWeight 0 -> 25" in out
+    assert "pulumi up" in out
+
+
+def test_ack_records_the_rollback_id(project: Path) -> None:
+    assert main(["ack", "prod", "3f2a9c"], root=project) == 0
+    assert yaml.safe_load((project / "Pulumi.prod.yaml").read_text())["config"]["cutover:rollbackAck"] == "3f2a9c"
+
+
+@pytest.mark.parametrize("args", [["set", "prod", "150"], ["set", "prod"], ["ack", "prod"], ["set", "qa", "5"]])
+def test_bad_requests_exit_2(project: Path, args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*args, "--no-plan"], root=project) == 2
+    assert "error:" in capsys.readouterr().err
+
+
+@dataclass(frozen=True)
+class Record:
+    id: str = "3f2a9c"
+    at: str = "2026-11-23T02:00:00Z"
+    alarm: str = "pos-prod-rollback"
+    reason: str = "Threshold Crossed"
+
+
+def test_guard_refuses_green_traffic_after_an_unacknowledged_rollback() -> None:
+    with pytest.raises(PromotionRefusedError) as err:
+        check_promotion(10, "", Record(), "prod")
+    assert err.value.key == "cutover:greenWeight"
+    assert "pulumi config set cutover:rollbackAck 3f2a9c" in str(err.value)
+    assert "make ack STACK=prod ID=3f2a9c" in str(err.value)
+
+
+@pytest.mark.parametrize(("weight", "ack", "record"), [
+    (0, "", Record()),  # staying on blue is always allowed
+    (50, "3f2a9c", Record()),  # acknowledged: promotion resumes
+    (50, "", None),  # no rollback recorded
+])
+def test_guard_allows(weight: int, ack: str, record: Record | None) -> None:
+    check_promotion(weight, ack, record, "prod")
+
+
+def test_an_old_acknowledgement_does_not_cover_a_new_rollback() -> None:
+    with pytest.raises(PromotionRefusedError):
+        check_promotion(10, "older-id", Record(id="newer-id"), "prod")
