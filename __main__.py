@@ -8,19 +8,45 @@ import pulumi
 import pulumi_aws as aws
 
 from components import (
+    ApiEdge,
+    ApiEdgeArgs,
     GeneratedSecrets,
+    HttpApi,
+    HttpApiArgs,
     Monitoring,
     MonitoringArgs,
     MonitoringTargets,
     Network,
     NetworkArgs,
     SecretsArgs,
+    ServerlessApp,
+    ServerlessAppArgs,
     StackProfile,
     StackProfileArgs,
     Storage,
     StorageArgs,
+    VpcPlacement,
+    WebAcl,
+    WebAclArgs,
+    WebSocketApi,
+    WebSocketApiArgs,
     aws_provider,
 )
+from components.alb import AlbArgs, AppLoadBalancer
+from components.archive import Archive, ArchiveArgs, ArchivedDatabase, ArchivedTable, retiring
+from components.aurora import AuroraArgs, AuroraPostgres
+from components.cdn import AppCdn, CdnArgs
+from components.container_app import ContainerApp, ContainerAppArgs, LoadBalancerAttachment
+from components.device_ingest import DeviceIngest, DeviceIngestArgs
+from components.dynamodb import Tables, TablesArgs
+from components.front_door import CLOUDFRONT_ZONE_ID, AlbPlacement, Endpoint, FrontDoor, FrontDoorArgs, alias_weights
+from components.frontend import FrontendArgs, StaticSite
+from components.postgres import PostgresArgs, PostgresDatabase
+from components.redis import RedisArgs, RedisCache
+from components.refs import StoreRef
+from components.rollback import AlbMetrics, LambdaMetrics, Rollback, RollbackArgs
+from components.ses import EmailArgs, EmailSender
+from cutover.config import BlueVariant, FrontDoorKind, GreenEndpoint, Retire, ServiceKind
 from cutover.config.source import load_stack_config
 from cutover.errors import ConfigError
 
@@ -43,11 +69,203 @@ network = Network("network", NetworkArgs(cfg.network, cfg.namer, cfg.region, zon
 storage = Storage("storage", StorageArgs(cfg.storage, cfg.namer, account_id), opts=with_provider)
 secrets = GeneratedSecrets("secrets", SecretsArgs(cfg.secrets, cfg.namer, cfg.environment), opts=with_provider)
 
-# 3. Data stores the profile declares.
+# 3. Data stores the profile declares, and the static frontend.
+# They belong to green (the target architecture). Cleanup (section 5): retire=green unprotects them
+# and keeps them (step 1); retireData=true then drops them from the stack (step 2).
+green_retired = cfg.retire is Retire.GREEN
+keep_green_data = not (green_retired and cfg.retire_data)
+green_data_opts = pulumi.ResourceOptions.merge(with_provider, pulumi.ResourceOptions(
+    transformations=[retiring("green")])) if green_retired else with_provider
+# Store refs every compute variant may be granted (`uses:`); data-store components add theirs here.
+store_refs: dict[str, StoreRef] = {**storage.refs(), **secrets.refs()}
+tables = aurora = email = frontend = None
+if cfg.tables and keep_green_data:
+    tables = Tables("tables", TablesArgs(cfg.tables, cfg.namer, cfg.environment), opts=green_data_opts)
+    store_refs |= tables.refs()
+if cfg.aurora is not None and keep_green_data:
+    aurora = AuroraPostgres("aurora", AuroraArgs(cfg.aurora, cfg.namer, cfg.environment, network.vpc_id,
+                                                 network.isolated_subnet_ids, cfg.region, account_id),
+                            opts=green_data_opts)
+    store_refs |= aurora.refs()
+postgres = None
+caches: dict[str, RedisCache] = {}
+data_subnets = {"isolated": network.isolated_subnet_ids, "private": network.private_subnet_ids}
+if cfg.postgres is not None and keep_green_data:  # RDS PostgreSQL; consumers reach its proxy when it has one
+    postgres = PostgresDatabase("postgres", PostgresArgs(
+        cfg.postgres, cfg.namer, cfg.environment, network.vpc_id, data_subnets[cfg.postgres.subnets],
+        network.private_subnet_ids, cfg.region, account_id), opts=green_data_opts)
+    store_refs |= postgres.refs()
+for cache_cfg in cfg.caches if keep_green_data else ():  # ElastiCache Redis, one replication group per cache
+    caches[cache_cfg.name] = RedisCache(f"cache-{cache_cfg.name}", RedisArgs(
+        cache_cfg, cfg.namer, cfg.environment, network.vpc_id, data_subnets[cache_cfg.subnets]), opts=green_data_opts)
+    store_refs |= caches[cache_cfg.name].refs()
+if cfg.email is not None:
+    email = EmailSender("email", EmailArgs(cfg.email, cfg.region), opts=with_provider)
+    store_refs |= email.refs()
+if cfg.frontend is not None and keep_green_data:
+    frontend_acl = None
+    if cfg.frontend.waf:  # CLOUDFRONT scope: the web ACL and its log group live in us-east-1
+        frontend_provider = provider if cfg.region == "us-east-1" else aws.Provider(
+            "aws-us-east-1-frontend", region="us-east-1", default_tags=aws.ProviderDefaultTagsArgs(tags=cfg.tags))
+        frontend_acl = WebAcl("web-waf", WebAclArgs(cfg.namer, "web", "CLOUDFRONT", cfg.waf.rate_limit,
+                                                    cfg.environment.log_retention_days),
+                              opts=pulumi.ResourceOptions(provider=frontend_provider))
+    frontend = StaticSite("frontend", FrontendArgs(cfg.frontend, cfg.namer, cfg.environment, account_id,
+                                                   frontend_acl.arn if frontend_acl else None),
+                          opts=green_data_opts)
 
 # 4. Application variants (serverless, ecs) per color.
+serverless = http_api = websocket_api = api_edge = None
+if cfg.serverless.services and not green_retired:  # green's compute leaves with retire=green
+    sls = cfg.serverless
+    if sls.websocket is not None:  # first: its ManageConnections ref goes into the handler's role
+        websocket_api = WebSocketApi("websocket", WebSocketApiArgs(sls.websocket, cfg.namer, cfg.region,
+                                                                   cfg.environment.log_retention_days),
+                                     opts=with_provider)
+        store_refs[websocket_api.ref.key] = websocket_api.ref
+    try:
+        serverless = ServerlessApp("serverless", ServerlessAppArgs(
+            sls, cfg.namer, cfg.environment, store_refs,
+            vpc=VpcPlacement(network.vpc_id, network.private_subnet_ids, network.has_internet_egress),
+            # Kinds no component builds yet: granted once their component lands here.
+            pending_kinds=frozenset({"table", "database", "cache", "email"}) - {k.split(":")[0] for k in store_refs},
+            alias_weights=alias_weights(cfg.traffic, cfg.green_weight, retired_blue=cfg.retire is Retire.BLUE),
+        ), opts=with_provider)
+    except ConfigError as exc:
+        raise pulumi.RunError(f"configuration error: {exc}") from None
+    if websocket_api is not None and sls.websocket is not None:
+        websocket_api.attach(serverless.targets[sls.websocket.service])
+    if sls.http_api is not None:
+        http_api = HttpApi("http-api", HttpApiArgs(sls.http_api, sls.http_routes(), serverless.targets, cfg.namer,
+                                                   cfg.environment.log_retention_days), opts=with_provider)
+        if cfg.edge.enabled:
+            web_acl = None
+            if cfg.waf.enabled:  # CLOUDFRONT scope: the web ACL and its log group live in us-east-1
+                edge_provider = provider if cfg.region == "us-east-1" else aws.Provider(
+                    "aws-us-east-1", region="us-east-1", default_tags=aws.ProviderDefaultTagsArgs(tags=cfg.tags))
+                web_acl = WebAcl("api-waf", WebAclArgs(cfg.namer, "api-edge", "CLOUDFRONT", cfg.waf.rate_limit,
+                                                       cfg.environment.log_retention_days),
+                                 opts=pulumi.ResourceOptions(provider=edge_provider))
+            api_edge = ApiEdge("api-edge", ApiEdgeArgs(cfg.edge, cfg.namer, http_api.api_endpoint,
+                                                       web_acl.arn if web_acl else None), opts=with_provider)
+
+container_app = alb = cdn = devices = None
+if cfg.container is not None and cfg.alb is not None and not green_retired:  # the ecs variant (seed 001)
+    ctr = cfg.container
+    alb_acl = None
+    if cfg.alb.waf:  # REGIONAL web ACL on the ALB itself (default only without a CDN in front)
+        alb_acl = WebAcl("alb-waf", WebAclArgs(cfg.namer, "alb", "REGIONAL", cfg.waf.rate_limit,
+                                               cfg.environment.log_retention_days), opts=with_provider)
+    alb = AppLoadBalancer("alb", AlbArgs(
+        cfg.alb, cfg.namer, cfg.environment, cfg.region, account_id, network.vpc_id, network.vpc_cidr,
+        network.public_subnet_ids, ctr.port, ctr.health_path, ctr.deregistration_delay,
+        cloudfront_only=cfg.cdn is not None, web_acl_arn=alb_acl.arn if alb_acl else None), opts=with_provider)
+    try:
+        container_app = ContainerApp("app", ContainerAppArgs(
+            ctr, cfg.namer, cfg.environment, cfg.region, account_id, store_refs, network.vpc_id,
+            network.private_subnet_ids, LoadBalancerAttachment(
+                alb.security_group_id, alb.target_group_arn, alb.arn_suffix, alb.target_group_arn_suffix,
+                listeners=[alb.https_listener, alb.http_listener])), opts=with_provider)
+    except ConfigError as exc:
+        raise pulumi.RunError(f"configuration error: {exc}") from None
+    if cfg.cdn is not None and cfg.alb.domain_name is not None:
+        cdn_acl = None
+        if cfg.waf.enabled:  # CLOUDFRONT scope: the web ACL and its log group live in us-east-1
+            app_edge_provider = provider if cfg.region == "us-east-1" else aws.Provider(
+                "aws-us-east-1-app", region="us-east-1", default_tags=aws.ProviderDefaultTagsArgs(tags=cfg.tags))
+            cdn_acl = WebAcl("app-waf", WebAclArgs(cfg.namer, "app-cdn", "CLOUDFRONT", cfg.waf.rate_limit,
+                                                   cfg.environment.log_retention_days),
+                             opts=pulumi.ResourceOptions(provider=app_edge_provider))
+        cdn = AppCdn("cdn", CdnArgs(cfg.cdn, cfg.namer, cfg.alb.domain_name, cdn_acl.arn if cdn_acl else None),
+                     opts=with_provider)
+    if cfg.devices is not None:
+        devices = DeviceIngest("devices", DeviceIngestArgs(
+            cfg.devices, cfg.namer, cfg.environment, cfg.region, account_id,
+            cdn.url if cdn is not None else f"https://{cfg.alb.domain_name}",
+            store_refs[f"secret:{cfg.devices.api_key_secret}"]), opts=with_provider)
 
 # 5. Front door, traffic weights, rollback and cleanup.
+traffic = cfg.traffic
+front_door = rollback = archive = None
+for placeholder in traffic.placeholders():
+    pulumi.log.warn(f"{placeholder} still holds the profile's placeholder: replace it before deploying")
+pending: list[str] = []  # colors whose variant is not built by this program yet
+
+blue_ep: Endpoint | None = None
+if cfg.retire is not Retire.BLUE and traffic.blue.variant is BlueVariant.EXTERNAL:
+    b = traffic.blue
+    blue_ep = Endpoint(dns_name=b.dns_name, zone_id=b.zone_id, ips=b.targets, port=b.port, protocol=b.protocol,
+                      health_check_path=b.health_check_path)
+elif cfg.retire is not Retire.BLUE and traffic.blue.variant is BlueVariant.ECS:
+    pending.append("traffic.blue.variant=ecs (the ECS variant is not wired into this program yet)")
+
+green_ep: Endpoint | None = None
+if not green_retired and traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE53):
+    endpoint = traffic.green.endpoint
+    if endpoint is GreenEndpoint.LAMBDA and serverless is not None and traffic.green.service:
+        green_ep = Endpoint(alias_arn=serverless.aliases[traffic.green.service].arn)
+    elif endpoint is GreenEndpoint.HTTP_API and http_api is not None:
+        api_host = http_api.api_endpoint.apply(lambda u: u.split("://", 1)[-1])
+        target = http_api.domain_target
+        # Without a custom domain the record points at the execute-api host, whose certificate does
+        # not cover the record's name: set httpApi.domainName + certificateArn before shifting traffic.
+        green_ep = Endpoint(dns_name=target.target_domain_name if target else api_host,
+                            zone_id=target.hosted_zone_id if target else None, health_check_fqdn=api_host)
+    elif endpoint is GreenEndpoint.EDGE and api_edge is not None:
+        green_ep = Endpoint(dns_name=api_edge.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
+    elif endpoint is GreenEndpoint.FRONTEND and frontend is not None:
+        green_ep = Endpoint(dns_name=frontend.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
+    else:
+        pending.append(f"traffic.green.endpoint={endpoint.value} ({traffic.green.variant.value} green is not built "
+                       "by this program yet)")
+
+for item in pending:
+    pulumi.log.warn(f"front door not built: {item}")
+if traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE53) and not pending:
+    front_door = FrontDoor("front-door", FrontDoorArgs(
+        traffic, cfg.namer, cfg.environment, cfg.green_weight, account_id, cfg.region, blue_ep, green_ep,
+        # The public route table must get the route to the peered VPC: Network declares its routes
+        # inline and does not expose the table yet, so that route is the lead's to wire.
+        placement=AlbPlacement(network.vpc_id, network.vpc_cidr, network.public_subnet_ids)),
+        opts=with_provider)
+elif traffic.kind is FrontDoorKind.ALIAS and serverless is not None:
+    front_door = FrontDoor("front-door", FrontDoorArgs(
+        traffic, cfg.namer, cfg.environment, cfg.green_weight, account_id, cfg.region, None, Endpoint(),
+        function_names={svc: serverless.functions[svc].name for svc in traffic.stable_versions}),
+        opts=with_provider)
+
+# Automatic rollback while both colors are live. Not for the alias kind yet: the rollback Lambda clears
+# the alias's AdditionalVersionWeights (all traffic to its primary version), but ServerlessApp makes
+# the newest version the primary and the pinned stable one the additional version, so clearing would
+# send everything to green. It is wired once ServerlessApp pins the stable version as the primary.
+if traffic.kind is FrontDoorKind.ALIAS and traffic.stable_versions:
+    pulumi.log.warn("automatic rollback is not wired for frontDoor.kind=alias yet (see __main__ section 5)")
+if front_door is not None and cfg.retire is Retire.NONE and traffic.kind is not FrontDoorKind.ALIAS:
+    alb_metrics = lambda_metrics = None
+    api_ids = {"http": http_api.api_id} if http_api is not None else {}
+    if traffic.kind is FrontDoorKind.ALB:
+        assert front_door.load_balancer_arn_suffix is not None
+        alb_metrics = AlbMetrics(front_door.load_balancer_arn_suffix, front_door.target_group_arn_suffixes["green"],
+                                 lambda_target=True)
+    if serverless is not None:
+        front_services = [s.name for s in cfg.serverless.services if s.kind is not ServiceKind.WORKER]
+        if traffic.kind is FrontDoorKind.ALB and traffic.green.service:
+            lambda_metrics = LambdaMetrics({traffic.green.service: serverless.functions[traffic.green.service].name})
+        else:
+            lambda_metrics = LambdaMetrics({s: serverless.functions[s].name for s in front_services})
+    rollback = Rollback("rollback", RollbackArgs(
+        traffic.rollback, front_door.rollback_target, cfg.namer, cfg.environment, cfg.region, account_id,
+        alb=alb_metrics, lambdas=lambda_metrics, http_api_ids=api_ids, alert_email=cfg.alert_email),
+        opts=with_provider)
+
+# Cleanup: the retired color's data is archived from here (step 1) before it leaves (step 2).
+if cfg.retire is not Retire.NONE:
+    retired_dbs = [ArchivedDatabase("database:main", aurora.cluster_identifier, cluster=True)] \
+        if aurora is not None and green_retired else []
+    retired_tables = [ArchivedTable(n, arn) for n, arn in sorted(tables.arns.items())] \
+        if tables is not None and green_retired else []
+    archive = Archive("archive", ArchiveArgs(cfg.namer, cfg.environment, account_id, cfg.region, cfg.retire.value,
+                                             retired_dbs, retired_tables), opts=with_provider)
 
 # 6. Monitoring, alarms and budget.
 monitoring = Monitoring(
@@ -64,3 +282,61 @@ pulumi.export("vpcId", network.vpc_id)
 pulumi.export("buckets", {purpose: b.bucket_name for purpose, b in storage.buckets.items()})
 pulumi.export("secretArns", secrets.arns)
 pulumi.export("alertTopicArn", monitoring.topic.arn)
+if tables is not None:
+    pulumi.export("tables", tables.names)
+if aurora is not None:
+    pulumi.export("aurora", {"endpoint": aurora.endpoint, "readerEndpoint": aurora.reader_endpoint,
+                             "port": 5432, "secretArn": aurora.secret_arn,
+                             "securityGroupId": aurora.security_group_id})
+if postgres is not None:
+    pulumi.export("postgres", {"endpoint": postgres.endpoint, "instanceIdentifier": postgres.instance_identifier,
+                               "proxyName": postgres.proxy_name, "port": 5432, "secretArn": postgres.secret_arn,
+                               "securityGroupId": postgres.security_group_id})
+if caches:
+    pulumi.export("caches", {n: {"primaryEndpoint": c.primary_endpoint, "replicationGroupId": c.replication_group_id,
+                                 "authSecretArn": c.auth_secret_arn} for n, c in caches.items()})
+if container_app is not None and alb is not None:
+    pulumi.export("app", {"cluster": container_app.cluster_name, "service": container_app.service_name,
+                          "repositoryUrl": container_app.repository_url, "image": container_app.image,
+                          "albDnsName": alb.dns_name, "albZoneId": alb.zone_id, "albArnSuffix": alb.arn_suffix,
+                          "httpsListenerArn": alb.https_listener_arn, "targetGroupArn": alb.target_group_arn,
+                          "targetGroupArnSuffix": alb.target_group_arn_suffix})
+if cdn is not None:
+    pulumi.export("cdn", {"domainName": cdn.domain_name, "zoneId": cdn.hosted_zone_id,
+                          "distributionId": cdn.distribution_id, "url": cdn.url})
+if devices is not None:
+    pulumi.export("devices", {"topicFilter": devices.topic_filter, "function": devices.function.name,
+                              "ruleName": devices.topic_rule.name, "devicePolicy": devices.device_policy.name})
+if email is not None:
+    pulumi.export("sesIdentityArn", email.identity_arn)
+    pulumi.export("sesDkimTokens", email.dkim_tokens)
+    pulumi.export("sesDnsRecords", email.dkim_records.apply(lambda r: r + email.mail_from_records))
+if frontend is not None:
+    pulumi.export("frontend", {"domainName": frontend.domain_name, "distributionId": frontend.distribution_id,
+                               "bucket": frontend.bucket_name})
+if serverless is not None:
+    pulumi.export("functions", {svc: a.arn for svc, a in serverless.aliases.items()})  # the live aliases
+if http_api is not None:
+    pulumi.export("httpApiEndpoint", http_api.api_endpoint)
+    pulumi.export("httpApiId", http_api.api_id)
+    if http_api.domain_target is not None:
+        pulumi.export("httpApiDomainTarget", {"name": http_api.domain_target.target_domain_name,
+                                              "zoneId": http_api.domain_target.hosted_zone_id})
+if websocket_api is not None:
+    pulumi.export("websocketEndpoint", websocket_api.api_endpoint)
+if api_edge is not None:
+    pulumi.export("edgeDomainName", api_edge.domain_name)
+if front_door is not None:
+    pulumi.export("frontDoor", {
+        "kind": front_door.kind.value, "greenShare": front_door.green_share, "listenerArn": front_door.listener_arn,
+        "dnsName": front_door.dns_name, "targetGroupArns": front_door.target_group_arns,
+        "securityGroupId": front_door.security_group_id, "zoneId": front_door.zone_id,
+        "recordName": front_door.record_name, "recordType": front_door.record_type,
+        "healthCheckIds": front_door.health_check_ids, "functionNames": front_door.function_names})
+if rollback is not None:
+    pulumi.export("rollback", {"compositeAlarm": rollback.composite.alarm_name, "alarms": rollback.alarm_names,
+                               "function": rollback.function.name, "topicArn": rollback.topic.arn,
+                               "recordParameter": rollback.record_parameter_name})
+if archive is not None:
+    pulumi.export("archive", {"bucket": archive.bucket_name, "kmsKeyArn": archive.key_arn,
+                              "exportRoleArn": archive.export_role_arn, "commands": archive.commands})

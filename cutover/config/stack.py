@@ -10,13 +10,27 @@ from pathlib import Path
 from typing import Any
 
 from cutover.config.budget import BudgetConfig, UsageConfig, parse_budget, parse_usage
+from cutover.config.container import AlbConfig, CdnConfig, ContainerConfig, DevicesConfig, parse_ecs
+from cutover.config.databases import CacheConfig, PostgresConfig, parse_caches, parse_postgres
+from cutover.config.datastores import (
+    AuroraConfig,
+    EmailConfig,
+    FrontendConfig,
+    TableConfig,
+    parse_aurora,
+    parse_email,
+    parse_frontend,
+    parse_tables,
+)
 from cutover.config.environment import Environment, EnvironmentSettings, parse_settings
 from cutover.config.monitoring import MonitoringConfig, parse_monitoring
 from cutover.config.network import NetworkConfig, parse_network
 from cutover.config.profiles import PROFILES_DIR, Layers, read_profile
 from cutover.config.reader import Reader
 from cutover.config.secrets import SecretConfig, parse_secrets
+from cutover.config.serverless import EdgeConfig, ServerlessConfig, WafConfig, parse_serverless
 from cutover.config.storage import StorageConfig, parse_storage
+from cutover.config.traffic import TrafficConfig, parse_traffic
 from cutover.errors import ConfigError
 from cutover.naming import Namer, valid_label
 
@@ -50,6 +64,9 @@ FLAT_KEYS: tuple[FlatKey, ...] = (
     FlatKey("retire", "string", "none",
             "Cleanup path: none, blue (only at greenWeight=100) or green (only at greenWeight=0). "
             "Removes the retired color's compute and routing, keeps and snapshots its data."),
+    FlatKey("retireData", "boolean", False,
+            "Cleanup step 2 (after retire has been applied): drop the retired color's data from the stack; "
+            "databases are deleted after a final snapshot, buckets and tables stay in AWS."),
     FlatKey("rollbackAck", "string", "",
             "Id of an automatic rollback the operator has reviewed; until it matches the recorded "
             "rollback, greenWeight must stay 0."),
@@ -60,7 +77,10 @@ FLAT_KEYS: tuple[FlatKey, ...] = (
 )
 STRUCTURED_KEYS = ("overrides",)  # objects: the project schema cannot type them (see Pulumi.yaml)
 PROFILE_SECTIONS = ("app", "description", "seed", "costCenter", "settings", "network", "storage",
-                    "secrets", "budget", "usage", "monitoring")
+                    "secrets", "budget", "usage", "monitoring",
+                    "serviceDefaults", "services", "httpApi", "websocket", "waf", "edge",
+                    "tables", "aurora", "email", "frontend", "traffic",
+                    "postgres", "cache", "container", "alb", "cdn", "devices")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -78,6 +98,7 @@ class StackConfig:
     cost_center: str
     green_weight: int
     retire: Retire
+    retire_data: bool  # cleanup step 2: the retired color's data leaves the stack
     rollback_ack: str
     alert_email: str
     budget: BudgetConfig
@@ -86,6 +107,20 @@ class StackConfig:
     storage: StorageConfig
     secrets: tuple[SecretConfig, ...]
     monitoring: MonitoringConfig
+    tables: tuple[TableConfig, ...]  # DynamoDB, keyed by logical name
+    aurora: AuroraConfig | None  # Aurora Serverless v2 PostgreSQL
+    email: EmailConfig | None  # SES domain identity
+    frontend: FrontendConfig | None  # S3 + CloudFront static site
+    postgres: PostgresConfig | None  # RDS PostgreSQL (+ RDS Proxy)
+    caches: tuple[CacheConfig, ...]  # ElastiCache Redis, keyed by cache name
+    container: ContainerConfig | None  # ECS Fargate service (the ecs variant)
+    alb: AlbConfig | None  # the container's load balancer (set with container)
+    cdn: CdnConfig | None  # CloudFront in front of the ALB
+    devices: DevicesConfig | None  # IoT Core device ingest into the container app
+    serverless: ServerlessConfig  # services, httpApi, websocket (serviceDefaults applied)
+    waf: WafConfig
+    edge: EdgeConfig
+    traffic: TrafficConfig  # stages, front door, colors, rollback triggers
 
     @property
     def namer(self) -> Namer:
@@ -113,6 +148,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
     env = flat.enum("environment", Environment, Environment.DEV)
     green_weight = flat.integer("greenWeight", defaults["greenWeight"], minimum=0, maximum=100)
     retire = flat.enum("retire", Retire, Retire.NONE)
+    retire_data = flat.boolean("retireData", defaults["retireData"])
     rollback_ack = flat.string("rollbackAck", defaults["rollbackAck"]).strip()
     cost_center_flat = flat.string("costCenter", defaults["costCenter"]).strip()
     alert_email = flat.string("alertEmail", defaults["alertEmail"]).strip()
@@ -131,6 +167,10 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
         raise ConfigError("cutover:retire", f"retire=green needs cutover:greenWeight=0 (all traffic on blue), "
                           f"but greenWeight is {green_weight}; roll back to 0 first",
                           "none, or blue at greenWeight=100, or green at greenWeight=0")
+    if retire_data and retire is Retire.NONE:
+        raise ConfigError("cutover:retireData", "retireData=true removes the retired color's data, but no color is "
+                          "retired; apply cutover:retire=blue (or green) first, then retireData=true",
+                          "false, or true together with retire=blue|green")
     if stack.startswith("prod") and env is not Environment.PROD:
         raise ConfigError("cutover:environment", f"stack {stack!r} looks like production but runs with "
                           f"environment={env.value}; set `pulumi config set cutover:environment prod`",
@@ -142,8 +182,8 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
     layers = Layers(profile, read_profile(profile, profiles_dir), env.value, overrides)
     try:
         return _parse_document(layers, project=project, stack=stack, region=region, env=env,
-                               green_weight=green_weight, retire=retire, rollback_ack=rollback_ack,
-                               cost_center=cost_center_flat, alert_email=alert_email)
+                               green_weight=green_weight, retire=retire, retire_data=retire_data,
+                               rollback_ack=rollback_ack, cost_center=cost_center_flat, alert_email=alert_email)
     except ConfigError as exc:
         if exc.key.startswith(("cutover:", "aws:", "profiles/")):
             raise
@@ -151,13 +191,19 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
 
 
 def _parse_document(layers: Layers, *, project: str, stack: str, region: str, env: Environment,
-                    green_weight: int, retire: Retire, rollback_ack: str, cost_center: str,
+                    green_weight: int, retire: Retire, retire_data: bool, rollback_ack: str, cost_center: str,
                     alert_email: str) -> StackConfig:
     doc = Reader(layers.merged, "")
     app = doc.string("app", pattern=lambda v: valid_label(v, max_len=12),
                      describe="lowercase letters, digits and hyphens, at most 12 characters")
     settings = parse_settings(env, doc.section("settings"))
     cost_center = cost_center or doc.string("costCenter", app)
+    serverless, waf, edge = parse_serverless(doc, settings, region)
+    network = parse_network(doc.section("network"), settings)
+    secrets = parse_secrets(doc.section("secrets"))
+    ecs = parse_ecs(doc, settings, region, tuple(s.name for s in secrets))
+    traffic = parse_traffic(doc, green_weight=green_weight, retire=retire.value, region=region,
+                            vpc_cidr=network.cidr, services=tuple(s.name for s in serverless.services))
     config = StackConfig(
         project=project,
         stack=_stack_label(stack),
@@ -170,14 +216,29 @@ def _parse_document(layers: Layers, *, project: str, stack: str, region: str, en
         cost_center=cost_center,
         green_weight=green_weight,
         retire=retire,
+        retire_data=retire_data,
         rollback_ack=rollback_ack,
         alert_email=alert_email,
         budget=parse_budget(doc.section("budget")),
         usage=parse_usage(doc.section("usage")),
-        network=parse_network(doc.section("network"), settings),
+        network=network,
         storage=parse_storage(doc.section("storage"), settings),
-        secrets=parse_secrets(doc.section("secrets")),
+        secrets=secrets,
         monitoring=parse_monitoring(doc.section("monitoring")),
+        tables=parse_tables(doc, settings),
+        aurora=parse_aurora(doc, settings, app),
+        email=parse_email(doc),
+        frontend=parse_frontend(doc, settings),
+        postgres=parse_postgres(doc, settings, app),
+        caches=parse_caches(doc, settings),
+        container=ecs.container,
+        alb=ecs.alb,
+        cdn=ecs.cdn,
+        devices=ecs.devices,
+        serverless=serverless,
+        waf=waf,
+        edge=edge,
+        traffic=traffic,
     )
     doc.finish()
     return config

@@ -362,7 +362,31 @@ def _ssm_by_path(m: CutoverMocks, args: dict[str, Any]) -> dict[str, Any]:
                                                        for n in names], "id": args["path"]}
 
 
+# AWS-managed prefix lists the program looks up by name (ids as in us-east-1; other regions hashed).
+_MANAGED_PREFIX_LISTS = {
+    "com.amazonaws.global.cloudfront.origin-facing": ("pl-3b927c52", 55, ["3.172.0.0/18", "13.32.0.0/15",
+                                                                          "52.84.0.0/15", "130.176.0.0/18"]),
+}
+
+
+def _managed_prefix_list(m: CutoverMocks, args: dict[str, Any]) -> dict[str, Any]:
+    name = args.get("name")
+    for f in args.get("filters") or []:
+        if f.get("name") == "prefix-list-name" and f.get("values"):
+            name = f["values"][0]
+    if name not in _MANAGED_PREFIX_LISTS:
+        raise LookupError(f"no managed prefix list named {name!r}")
+    pl_id, max_entries, cidrs = _MANAGED_PREFIX_LISTS[name]
+    if m.region != "us-east-1":
+        pl_id = f"pl-{_h(m.region, name, n=8)}"
+    return {"id": pl_id, "name": name, "addressFamily": "IPv4", "maxEntries": max_entries, "ownerId": "AWS",
+            "arn": f"arn:aws:ec2:{m.region}:aws:prefix-list/{pl_id}", "version": 1, "tags": {},
+            "entries": [{"cidr": c, "description": ""} for c in cidrs], "filters": args.get("filters") or [],
+            "region": m.region}
+
+
 _INVOKES: dict[str, Callable[[CutoverMocks, dict[str, Any]], dict[str, Any]]] = {
+    "aws:ec2/getManagedPrefixList:getManagedPrefixList": _managed_prefix_list,
     "aws:index/getCallerIdentity:getCallerIdentity": _caller_identity,
     "aws:index/getRegion:getRegion": _region,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _azs,

@@ -1,0 +1,283 @@
+"""Rollback: the seeds' rollback triggers on green's metrics, one composite alarm, and a Lambda that
+sends all traffic back to blue within a minute of the alarm, recording what it did.
+
+alarms (60 s periods, N of N minutes, missing data not breaching) -> composite alarm
+  (``ALARM("a") OR ALARM("b")``) -> SNS topic (customer-managed KMS key CloudWatch may use)
+  -> rollback Lambda (``functions/rollback``, reserved concurrency 1) -> front door at 0 % green
+  -> SSM parameter ``/<app>/<stack>/rollback/record`` (the next ``pulumi up`` refuses green > 0
+  until ``cutover:rollbackAck`` names the recorded id).
+
+The Lambda's role may change only this stack's front door: the listener (alb), the hosted zone's
+records of one name (route53) or the services' aliases (alias), and write only the record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.alert_topic import AlertTopic, AlertTopicArgs
+from components.front_door import RollbackTarget
+from cutover import iam
+from cutover.config import EnvironmentSettings, FrontDoorKind, RollbackConfig
+from cutover.naming import Kind, Namer
+
+PERIOD = 60
+RUNTIME = "python3.12"
+CODE_PATH = "functions/rollback"
+CLEAR_VALUE = json.dumps({"state": "clear"})  # functions/rollback/record.py CLEAR_VALUE
+MAX_METRICS = 10  # CloudWatch: a metric math alarm reads at most 10 metrics (hard limit)
+XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+
+
+@dataclass(frozen=True)
+class AlbMetrics:
+    """Green behind a load balancer: ``AWS/ApplicationELB`` with LoadBalancer (+ TargetGroup)."""
+
+    load_balancer_suffix: pulumi.Input[str]  # app/<name>/<id>
+    target_group_suffix: pulumi.Input[str] | None = None  # targetgroup/<name>/<id>; None: the whole LB
+    lambda_target: bool = False  # a Lambda target group: failed invocations count as errors too
+
+
+@dataclass(frozen=True)
+class LambdaMetrics:
+    """Green's functions: ``AWS/Lambda`` Errors / Invocations."""
+
+    function_names: Mapping[str, pulumi.Input[str]]  # service -> function name
+    alias: str | None = None  # adds Resource=<function>:<alias>
+    executed_versions: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # alias kind: new version
+
+
+@dataclass(frozen=True)
+class RollbackArgs:
+    config: RollbackConfig
+    target: RollbackTarget
+    namer: Namer
+    env: EnvironmentSettings
+    region: str
+    account_id: str
+    alb: AlbMetrics | None = None
+    lambdas: LambdaMetrics | None = None
+    http_api_ids: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # key -> ApiId
+    alert_email: str = ""  # also told, by email, when a rollback fires
+    code_path: str = CODE_PATH
+
+
+class Rollback(pulumi.ComponentResource):
+    alarms: dict[str, aws.cloudwatch.MetricAlarm]  # by trigger key
+    alarm_names: list[str]
+    composite: aws.cloudwatch.CompositeAlarm
+    topic: AlertTopic
+    function: aws.lambda_.Function
+    role: aws.iam.Role
+    record_parameter: aws.ssm.Parameter
+    record_parameter_name: str
+    _alarm_names: dict[str, str]
+
+    def __init__(self, name: str, args: RollbackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cutover:traffic:Rollback", name, None, opts)
+        self._name, self._args = name, args
+        child = pulumi.ResourceOptions(parent=self)
+        namer = args.namer
+        if args.target.kind not in (FrontDoorKind.ALB, FrontDoorKind.ROUTE53, FrontDoorKind.ALIAS):
+            raise ValueError(f"no automatic rollback for front door kind {args.target.kind.value}")
+
+        self.alarms, self._alarm_names = {}, {}
+        self._build_alarms()
+        if not self.alarms:
+            raise ValueError("rollback: no trigger has both a threshold and green metrics to watch")
+        self.alarm_names = list(self._alarm_names.values())
+
+        self.topic = AlertTopic(f"{name}-topic", AlertTopicArgs(namer, "rollback", args.account_id, args.alert_email),
+                                opts=child)
+        rule = " OR ".join(f'ALARM("{n}")' for n in self.alarm_names)
+        self.composite = aws.cloudwatch.CompositeAlarm(
+            name, alarm_name=namer.name(Kind.ALARM, "rollback"), alarm_rule=rule,
+            alarm_description="green breached a rollback trigger: the rollback Lambda sends all traffic to blue",
+            actions_enabled=True, alarm_actions=[self.topic.arn],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.alarms.values())))
+
+        self.record_parameter_name = namer.path("rollback", "record")
+        # The Lambda owns the value after creation; the program only reads it (rollback guard).
+        self.record_parameter = aws.ssm.Parameter(
+            f"{name}-record", name=self.record_parameter_name, type="String", value=CLEAR_VALUE,
+            description="last automatic rollback (functions/rollback/record.py); cleared by the operator",
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["value"]))
+
+        fn_name = namer.name(Kind.LAMBDA_FUNCTION, "rollback")
+        log_group = aws.cloudwatch.LogGroup(f"{name}-fn", name=f"/aws/lambda/{fn_name}",
+                                            retention_in_days=args.env.log_retention_days, opts=child)
+        self.role = aws.iam.Role(f"{name}-fn", name=namer.name(Kind.IAM_ROLE, "rollback"),
+                                 description=f"Lambda {fn_name}: shift the front door back to blue, record it",
+                                 assume_role_policy=iam.assume_role("lambda.amazonaws.com"), opts=child)
+        policy = aws.iam.RolePolicy(
+            f"{name}-fn", role=self.role.id, name="least-privilege",
+            policy=pulumi.Output.all(log_group.arn, self.record_parameter.arn, self._front_door_resources()).apply(
+                lambda v: self._policy(v[0], v[1], v[2])), opts=child)
+        self.function = aws.lambda_.Function(
+            f"{name}-fn", name=fn_name, role=self.role.arn, runtime=RUNTIME, handler="handler.handler",
+            code=pulumi.FileArchive(args.code_path), architectures=["arm64"], memory_size=256, timeout=60,
+            reserved_concurrent_executions=1, tracing_config={"mode": "Active"},
+            logging_config={"log_format": "JSON", "log_group": log_group.name},
+            environment={"variables": self._environment()},
+            description=f"{namer.prefix} automatic rollback ({args.target.kind.value})",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, log_group]))
+        permission = aws.lambda_.Permission(
+            f"{name}-fn-sns", action="lambda:InvokeFunction", function=self.function.name,
+            principal="sns.amazonaws.com", source_arn=self.topic.arn, opts=child)
+        aws.sns.TopicSubscription(f"{name}-fn", topic=self.topic.arn, protocol="lambda",
+                                  endpoint=self.function.arn,
+                                  opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]))
+        self.register_outputs({"alarms": self.alarm_names, "composite": self.composite.alarm_name,
+                               "topicArn": self.topic.arn, "function": self.function.name,
+                               "recordParameter": self.record_parameter_name})
+
+    # --- alarms ----------------------------------------------------------------------------------
+    def _build_alarms(self) -> None:
+        args, cfg = self._args, self._args.config
+        if args.alb is not None:
+            if cfg.error_rate_percent is not None:
+                self._alb_error_rate(args.alb, cfg.error_rate_percent, cfg.error_rate_minutes)
+            if cfg.latency_ms is not None:
+                self._alb_latency(args.alb, cfg.latency_ms, cfg.latency_minutes)
+        if args.lambdas is not None and cfg.lambda_error_percent is not None:
+            services = sorted(args.lambdas.function_names)
+            per_alarm = MAX_METRICS // 2  # Errors + Invocations per function
+            chunks = [services[i:i + per_alarm] for i in range(0, len(services), per_alarm)]
+            for n, chunk in enumerate(chunks, start=1):
+                key = "lambda-errors" if len(chunks) == 1 else f"lambda-errors-{n}"
+                self._lambda_errors(key, args.lambdas, chunk, cfg.lambda_error_percent, cfg.lambda_error_minutes)
+        if cfg.api5xx_percent is not None:
+            for api_key, api_id in sorted(args.http_api_ids.items()):
+                key = "api-5xx" if len(args.http_api_ids) == 1 else f"api-5xx-{api_key}"
+                self._api_5xx(key, api_id, cfg.api5xx_percent, cfg.api5xx_minutes)
+
+    def _alarm(self, key: str, description: str, threshold: float, minutes: int, **metric: Any) -> None:
+        name = self._args.namer.name(Kind.ALARM, "rollback", key)
+        self._alarm_names[key] = name
+        self.alarms[key] = aws.cloudwatch.MetricAlarm(
+            f"{self._name}-{key}", name=name, alarm_description=description,
+            comparison_operator="GreaterThanThreshold", threshold=threshold,
+            evaluation_periods=minutes, datapoints_to_alarm=minutes, treat_missing_data="notBreaching",
+            actions_enabled=False,  # the composite alarm notifies
+            **metric, opts=pulumi.ResourceOptions(parent=self))
+
+    def _alb_dimensions(self, alb: AlbMetrics) -> dict[str, pulumi.Input[str]]:
+        dims: dict[str, pulumi.Input[str]] = {"LoadBalancer": alb.load_balancer_suffix}
+        if alb.target_group_suffix is not None:
+            dims["TargetGroup"] = alb.target_group_suffix
+        return dims
+
+    def _alb_error_rate(self, alb: AlbMetrics, percent: float, minutes: int) -> None:
+        dims = self._alb_dimensions(alb)
+        names = ["HTTPCode_Target_5XX_Count"] + (["LambdaUserError", "LambdaInternalError"] if alb.lambda_target
+                                                 else [])
+        ids = ["target5xx", "lambdauser", "lambdainternal"][:len(names)]
+        queries = [_metric_query(i, "AWS/ApplicationELB", m, "Sum", dims) for i, m in zip(ids, names, strict=True)]
+        queries.append(_metric_query("requests", "AWS/ApplicationELB", "RequestCount", "Sum", dims))
+        errors = " + ".join(f"FILL({i}, 0)" for i in ids)
+        queries.append({"id": "errorrate", "expression": f"100 * ({errors}) / requests",
+                        "label": "green error rate (%)", "return_data": True})
+        self._alarm("error-rate", f"green 5xx > {percent:g}% for {minutes} consecutive minutes", percent, minutes,
+                    metric_queries=queries)
+
+    def _alb_latency(self, alb: AlbMetrics, latency_ms: int, minutes: int) -> None:
+        self._alarm("latency", f"green average response time > {latency_ms} ms for {minutes} minutes",
+                    latency_ms / 1000.0, minutes, namespace="AWS/ApplicationELB", metric_name="TargetResponseTime",
+                    statistic="Average", period=PERIOD, dimensions=self._alb_dimensions(alb))
+
+    def _lambda_errors(self, key: str, lm: LambdaMetrics, services: Sequence[str], percent: float,
+                       minutes: int) -> None:
+        queries = []
+        for n, svc in enumerate(services):
+            fn = lm.function_names[svc]
+            dims: dict[str, pulumi.Input[str]] = {"FunctionName": fn}
+            if lm.alias:
+                dims["Resource"] = pulumi.Output.concat(fn, ":", lm.alias)
+            if svc in lm.executed_versions:
+                dims["ExecutedVersion"] = lm.executed_versions[svc]
+            queries.append(_metric_query(f"errors{n}", "AWS/Lambda", "Errors", "Sum", dims))
+            queries.append(_metric_query(f"invocations{n}", "AWS/Lambda", "Invocations", "Sum", dims))
+        queries.append({"id": "errorrate", "expression": '100 * SUM(METRICS("errors")) / SUM(METRICS("invocations"))',
+                        "label": "green Lambda error rate (%)", "return_data": True})
+        self._alarm(key, f"green Lambda errors > {percent:g}% of invocations for {minutes} minutes "
+                    f"({', '.join(services)})", percent, minutes, metric_queries=queries)
+
+    def _api_5xx(self, key: str, api_id: pulumi.Input[str], percent: float, minutes: int) -> None:
+        dims = {"ApiId": api_id}
+        queries = [_metric_query("errors", "AWS/ApiGateway", "5xx", "Sum", dims),
+                   _metric_query("requests", "AWS/ApiGateway", "Count", "Sum", dims),
+                   {"id": "errorrate", "expression": "100 * FILL(errors, 0) / requests",
+                    "label": "green API 5xx rate (%)", "return_data": True}]
+        self._alarm(key, f"green HTTP API 5xx > {percent:g}% of requests for {minutes} minutes", percent, minutes,
+                    metric_queries=queries)
+
+    # --- the Lambda's environment and permissions ------------------------------------------------
+    def _environment(self) -> dict[str, pulumi.Input[str]]:
+        t = self._args.target
+        env: dict[str, pulumi.Input[str]] = {"FRONT_DOOR_KIND": t.kind.value,
+                                              "RECORD_PARAMETER": self.record_parameter_name}
+        if t.kind is FrontDoorKind.ALB:
+            for key, value in (("LISTENER_ARN", t.listener_arn), ("BLUE_TARGET_GROUP_ARN", t.blue_target_group_arn),
+                               ("GREEN_TARGET_GROUP_ARN", t.green_target_group_arn)):
+                if value is None:
+                    raise ValueError(f"alb rollback needs {key}: both colors must be registered")
+                env[key] = value
+        elif t.kind is FrontDoorKind.ROUTE53:
+            if not (t.zone_id and t.record_name and t.record_type):
+                raise ValueError("route53 rollback needs the zone, record name and type")
+            env |= {"HOSTED_ZONE_ID": t.zone_id, "RECORD_NAME": t.record_name, "RECORD_TYPE": t.record_type,
+                    "BLUE_SET_IDENTIFIER": t.blue_set_identifier, "GREEN_SET_IDENTIFIER": t.green_set_identifier}
+        else:
+            if not t.function_names:
+                raise ValueError("alias rollback needs the functions whose alias it resets")
+            names = [pulumi.Output.from_input(t.function_names[k]) for k in sorted(t.function_names)]
+            env |= {"FUNCTION_NAMES": pulumi.Output.all(*names).apply(lambda n: ",".join(n)),
+                    "ALIAS_NAME": t.alias_name}
+        return env
+
+    def _front_door_resources(self) -> pulumi.Output[list[str]]:
+        t, a = self._args.target, self._args
+        if t.kind is FrontDoorKind.ALB:
+            return pulumi.Output.all(t.listener_arn).apply(lambda v: [str(v[0])])
+        if t.kind is FrontDoorKind.ROUTE53:
+            return pulumi.Output.from_input([f"arn:aws:route53:::hostedzone/{t.zone_id}"])
+        names = [pulumi.Output.from_input(t.function_names[k]) for k in sorted(t.function_names)]
+        return pulumi.Output.all(*names).apply(
+            lambda n: [f"arn:aws:lambda:{a.region}:{a.account_id}:function:{x}" for x in n])
+
+    def _policy(self, log_group_arn: str, parameter_arn: str, resources: list[str]) -> str:
+        t = self._args.target
+        stmts = [iam.statement(LOG_ACTIONS, f"{log_group_arn}:*", sid="OwnLogs"),
+                 iam.statement(XRAY_ACTIONS, "*", sid="Tracing"),
+                 iam.statement(["ssm:PutParameter"], parameter_arn, sid="WriteRollbackRecord")]
+        if t.kind is FrontDoorKind.ALB:
+            stmts += [iam.statement(["elasticloadbalancing:ModifyListener"], resources, sid="ShiftListener"),
+                      # Describe* actions do not support resource-level permissions.
+                      iam.statement(["elasticloadbalancing:DescribeListeners",
+                                     "elasticloadbalancing:DescribeTargetGroups"], "*", sid="ReadListener")]
+        elif t.kind is FrontDoorKind.ROUTE53:
+            assert t.record_name is not None
+            stmts += [
+                iam.statement(["route53:ChangeResourceRecordSets"], resources, sid="ShiftRecords", condition={
+                    "ForAllValues:StringEquals": {
+                        "route53:ChangeResourceRecordSetsNormalizedRecordNames": [t.record_name],
+                        "route53:ChangeResourceRecordSetsRecordTypes": [t.record_type],
+                        "route53:ChangeResourceRecordSetsActions": ["UPSERT"]}}),
+                iam.statement(["route53:ListResourceRecordSets"], resources, sid="ReadRecords")]
+        else:
+            stmts.append(iam.statement(["lambda:GetAlias", "lambda:UpdateAlias"], resources, sid="ResetAliases"))
+        return iam.document(*stmts)
+
+
+def _metric_query(qid: str, namespace: str, metric: str, stat: str,
+                  dims: Mapping[str, pulumi.Input[str]]) -> dict[str, Any]:
+    return {"id": qid, "return_data": False,
+            "metric": {"namespace": namespace, "metric_name": metric, "stat": stat, "period": PERIOD,
+                       "dimensions": dict(dims)}}

@@ -1,0 +1,305 @@
+"""ServerlessApp: one Lambda function per declared service, each with its own least-privilege role.
+
+Per service: a log group with retention, an IAM role whose only policy is an inline document
+(logs on its own log group, X-Ray, and exactly ``ref.actions(access)`` on ``ref.resource_arns`` per
+used store ref), an arm64 function with active tracing that publishes a version on every change,
+and an alias ``live`` on that version. Everything that invokes a service (API integrations,
+schedules, other services) targets the alias, so the blue/green step can shift traffic between
+versions with the alias's ``routing_config`` (``ServerlessAppArgs.alias_weights``) without ever
+replacing it.
+
+Functions join the VPC only when they use a store that lives there (``StoreRef.in_vpc``: RDS
+Proxy, Redis, Aurora): then they get private subnets, their own security group (egress only), an
+ingress rule on the store's security group, and the ENI permissions Lambda needs. Workers (invoked
+asynchronously) send failed events to an encrypted SQS dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.refs import Access, StoreRef
+from cutover import iam
+from cutover.config import EnvironmentSettings, ServerlessConfig, ServiceConfig, ServiceKind
+from cutover.config.serverless import check_uses
+from cutover.errors import ConfigError
+from cutover.naming import Kind, Namer
+
+ALIAS = "live"
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # SQS maximum: time to inspect and redrive failed events
+# Lambda creates, describes and deletes the ENIs of a VPC function with the execution role. EC2's
+# Describe* actions do not support resource-level permissions, and the ENI ARNs do not exist
+# before Lambda creates them, so these five actions need Resource "*" (as in AWS's own
+# AWSLambdaVPCAccessExecutionRole). Lambda validates them when the function is created, which
+# rules out condition keys that only exist in the later EC2 calls.
+ENI_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+               "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses")
+XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")  # X-Ray requires Resource "*"
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+
+
+@dataclass(frozen=True)
+class VpcPlacement:
+    """Where in-VPC functions run: the Network's private subnets."""
+
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    internet_egress: bool  # False: no NAT, so only gateway endpoints (S3, DynamoDB) are reachable
+
+
+@dataclass(frozen=True)
+class LambdaTarget:
+    """What an API integration, schedule or caller needs: always the ``live`` alias."""
+
+    service: str
+    function_name: pulumi.Output[str]
+    alias_name: str
+    alias_arn: pulumi.Output[str]
+    invoke_arn: pulumi.Output[str]  # the alias's API Gateway invoke ARN
+
+
+@dataclass(frozen=True)
+class ServerlessAppArgs:
+    config: ServerlessConfig
+    namer: Namer
+    env: EnvironmentSettings
+    refs: Mapping[str, StoreRef]  # every ref built in this stack, by key
+    vpc: VpcPlacement | None = None  # required when a service uses an in_vpc ref
+    # Ref kinds whose producing component is not wired into the program yet: uses of them are
+    # skipped with a warning instead of failing (remove a kind once its component is wired).
+    pending_kinds: frozenset[str] = frozenset()
+    # Blue/green hook: service -> (version, weight 0..1) sent to that version by the live alias,
+    # the rest going to the newly published version. Absent: all traffic on the new version.
+    alias_weights: Mapping[str, tuple[str, float]] = field(default_factory=dict)
+    color: str = ""  # "" or "blue"/"green": becomes part of every physical name when set
+
+
+class ServerlessApp(pulumi.ComponentResource):
+    functions: dict[str, aws.lambda_.Function]
+    aliases: dict[str, aws.lambda_.Alias]  # the blue/green step's handle: one "live" alias per service
+    roles: dict[str, aws.iam.Role]
+    log_groups: dict[str, aws.cloudwatch.LogGroup]
+    security_groups: dict[str, aws.ec2.SecurityGroup]  # in-VPC services only
+    dead_letter_queues: dict[str, aws.sqs.Queue]  # workers only
+    targets: dict[str, LambdaTarget]
+
+    def __init__(self, name: str, args: ServerlessAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cutover:serverless:ServerlessApp", name, None, opts)
+        self._name, self._args = name, args
+        skipped = check_uses(args.config, args.refs, args.pending_kinds)
+        for svc, keys in skipped.items():
+            pulumi.log.warn(f"services.{svc}.uses: {', '.join(keys)} not granted: no component in this program "
+                            "builds that kind of store yet", resource=self)
+        for svc, (_, weight) in args.alias_weights.items():
+            if svc not in {s.name for s in args.config.services} or not 0.0 <= weight <= 1.0:
+                raise ValueError(f"alias_weights[{svc!r}]: unknown service or weight outside 0..1")
+        self.functions, self.aliases, self.roles, self.log_groups = {}, {}, {}, {}
+        self.security_groups, self.dead_letter_queues, self.targets = {}, {}, {}
+        own_refs: dict[str, StoreRef] = {}
+        for s in _build_order(args.config.services):
+            uses = [(own_refs.get(k) or args.refs[k], Access(a)) for k, a in s.uses.items()
+                    if k in own_refs or k in args.refs]
+            self._service(s, uses)
+            if s.kind is ServiceKind.WORKER:
+                own_refs[f"function:{s.name}"] = self._invoke_ref(s.name)
+        self.register_outputs({
+            "functionNames": {k: f.name for k, f in self.functions.items()},
+            "aliasArns": {k: a.arn for k, a in self.aliases.items()},
+        })
+
+    # --- one service -----------------------------------------------------------------------------
+    def _service(self, s: ServiceConfig, uses: list[tuple[StoreRef, Access]]) -> None:
+        args, svc = self._args, s.name
+        base = f"{self._name}-{svc}"
+        child = pulumi.ResourceOptions(parent=self)
+        parts = (args.color, svc) if args.color else (svc,)
+        fn_name = args.namer.name(Kind.LAMBDA_FUNCTION, *parts)
+
+        log_group = aws.cloudwatch.LogGroup(base, name=f"/aws/lambda/{fn_name}",
+                                            retention_in_days=args.env.log_retention_days, opts=child)
+        role = aws.iam.Role(base, name=args.namer.name(Kind.IAM_ROLE, *parts),
+                            description=f"Lambda {fn_name}: least privilege, no managed policies",
+                            assume_role_policy=iam.assume_role("lambda.amazonaws.com"), opts=child)
+
+        in_vpc = [ref for ref, _ in uses if ref.in_vpc]
+        vpc_config = None
+        if in_vpc:
+            vpc_config = self._vpc(s, parts, in_vpc)
+        dlq = self._dead_letter_queue(s, parts) if s.kind is ServiceKind.WORKER else None
+
+        policy = aws.iam.RolePolicy(base, role=role.id, name="least-privilege",
+                                    policy=_policy(log_group.arn, uses, bool(in_vpc), dlq.arn if dlq else None),
+                                    opts=child)
+        fn = aws.lambda_.Function(
+            base, name=fn_name, role=role.arn, runtime=s.runtime, handler=s.handler,
+            code=pulumi.FileArchive(s.code), architectures=["arm64"], memory_size=s.memory_mb,
+            timeout=s.timeout_seconds, publish=True, tracing_config={"mode": "Active"},
+            logging_config={"log_format": "JSON", "log_group": log_group.name, "application_log_level": "INFO",
+                            "system_log_level": "WARN"},
+            environment={"variables": _environment(s, uses)},
+            vpc_config=vpc_config,
+            reserved_concurrent_executions=s.reserved_concurrency,
+            description=f"{args.namer.prefix} {svc} ({s.kind.value})",
+            # The role's permissions must exist first: Lambda checks the ENI actions at creation.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, log_group]))
+        weights = args.alias_weights.get(svc)
+        alias = aws.lambda_.Alias(
+            f"{base}-{ALIAS}", name=ALIAS, function_name=fn.name, function_version=fn.version,
+            description="what every integration invokes; blue/green shifts its routing weights",
+            routing_config={"additional_version_weights": {weights[0]: weights[1]}} if weights else None,
+            opts=child)
+        target = LambdaTarget(service=svc, function_name=fn.name, alias_name=ALIAS, alias_arn=alias.arn,
+                              invoke_arn=alias.invoke_arn)
+
+        if dlq is not None:
+            aws.lambda_.FunctionEventInvokeConfig(
+                base, function_name=fn.name, qualifier=alias.name, maximum_retry_attempts=2,
+                maximum_event_age_in_seconds=6 * 3600,
+                destination_config={"on_failure": {"destination": dlq.arn}},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
+        if s.schedule:
+            self._schedule(s, parts, target)
+
+        self.functions[svc], self.aliases[svc], self.roles[svc] = fn, alias, role
+        self.log_groups[svc], self.targets[svc] = log_group, target
+
+    def _vpc(self, s: ServiceConfig, parts: tuple[str, ...], stores: list[StoreRef]) -> dict[str, Any]:
+        args, base = self._args, f"{self._name}-{s.name}"
+        child = pulumi.ResourceOptions(parent=self)
+        if args.vpc is None:
+            raise ValueError(f"service {s.name!r} uses {stores[0].key}, which lives in the VPC, but the app has "
+                             "no VpcPlacement")
+        if not args.vpc.internet_egress:
+            outside = [k for k in s.uses if k.partition(":")[0] in ("secret", "email", "websocket", "function")]
+            if outside:
+                pulumi.log.warn(f"services.{s.name}: runs in the VPC (for {stores[0].key}) without NAT, so these "
+                                f"are unreachable unless interface endpoints exist: {', '.join(outside)}",
+                                resource=self)
+        sg_name = args.namer.name(Kind.SECURITY_GROUP, "fn", *parts)
+        sg = aws.ec2.SecurityGroup(
+            base, vpc_id=args.vpc.vpc_id, name=sg_name, tags={"Name": sg_name},
+            description=f"Lambda {s.name}: no ingress; egress to its stores and HTTPS", opts=child)
+        aws.vpc.SecurityGroupEgressRule(
+            f"{base}-https", security_group_id=sg.id, ip_protocol="tcp", from_port=443, to_port=443,
+            cidr_ipv4="0.0.0.0/0", description="AWS APIs and external HTTPS (through NAT or endpoints)", opts=child)
+        for ref in stores:
+            if ref.security_group_id is None or ref.port is None:
+                raise ValueError(f"{ref.key} is in_vpc but has no security_group_id/port")
+            key = re.sub(r"[^a-z0-9-]+", "-", ref.key.lower())
+            aws.vpc.SecurityGroupEgressRule(
+                f"{base}-to-{key}", security_group_id=sg.id, ip_protocol="tcp", from_port=ref.port,
+                to_port=ref.port, referenced_security_group_id=ref.security_group_id,
+                description=f"to {ref.key}", opts=child)
+            aws.vpc.SecurityGroupIngressRule(
+                f"{base}-into-{key}", security_group_id=ref.security_group_id, ip_protocol="tcp",
+                from_port=ref.port, to_port=ref.port, referenced_security_group_id=sg.id,
+                description=f"from Lambda {s.name}", opts=child)
+        self.security_groups[s.name] = sg
+        return {"subnet_ids": list(args.vpc.subnet_ids), "security_group_ids": [sg.id]}
+
+    def _dead_letter_queue(self, s: ServiceConfig, parts: tuple[str, ...]) -> aws.sqs.Queue:
+        queue = aws.sqs.Queue(
+            f"{self._name}-{s.name}-dlq", name=self._args.namer.name(Kind.SQS_QUEUE, *parts, "dlq"),
+            sqs_managed_sse_enabled=True, message_retention_seconds=DLQ_RETENTION_SECONDS,
+            opts=pulumi.ResourceOptions(parent=self))
+        self.dead_letter_queues[s.name] = queue
+        return queue
+
+    def _schedule(self, s: ServiceConfig, parts: tuple[str, ...], target: LambdaTarget) -> None:
+        base, child = f"{self._name}-{s.name}", pulumi.ResourceOptions(parent=self)
+        rule = aws.cloudwatch.EventRule(
+            f"{base}-schedule", name=self._args.namer.name(Kind.LAMBDA_FUNCTION, *parts, "schedule"),
+            schedule_expression=s.schedule, description=f"runs {s.name}", opts=child)
+        aws.cloudwatch.EventTarget(f"{base}-schedule", rule=rule.name, arn=target.alias_arn, opts=child)
+        aws.lambda_.Permission(
+            f"{base}-schedule", action="lambda:InvokeFunction", function=target.function_name,
+            qualifier=target.alias_name, principal="events.amazonaws.com", source_arn=rule.arn, opts=child)
+
+    def _invoke_ref(self, svc: str) -> StoreRef:
+        """``function:<worker>``: lets another service invoke this worker's alias, nothing more."""
+        alias = self.aliases[svc]
+        return StoreRef(key=f"function:{svc}", resource_arns=[alias.arn], read_actions=("lambda:InvokeFunction",),
+                        write_actions=(), env={f"{_env_name(svc)}_FUNCTION_ARN": alias.arn})
+
+
+def _build_order(services: Sequence[ServiceConfig]) -> list[ServiceConfig]:
+    """Invoked workers before their callers (their alias ARN goes into the caller's policy)."""
+    by_name = {s.name: s for s in services}
+    order: list[ServiceConfig] = []
+    state: dict[str, str] = {}
+
+    def visit(s: ServiceConfig, path: tuple[str, ...]) -> None:
+        if state.get(s.name) == "done":
+            return
+        if state.get(s.name) == "visiting":
+            raise ConfigError(f"services.{s.name}.uses", f"services invoke each other in a cycle: "
+                              f"{' -> '.join((*path, s.name))}")
+        state[s.name] = "visiting"
+        for key in s.uses:
+            kind, _, target = key.partition(":")
+            if kind == "function" and target in by_name:
+                visit(by_name[target], (*path, s.name))
+        state[s.name] = "done"
+        order.append(s)
+
+    for s in services:
+        visit(s, ())
+    return order
+
+
+def _policy(log_group_arn: pulumi.Output[str], uses: list[tuple[StoreRef, Access]], in_vpc: bool,
+            dlq_arn: pulumi.Output[str] | None) -> pulumi.Output[str]:
+    """The role's only policy. Resources may be Outputs; actions are always explicit (never ``*``)."""
+    specs: list[tuple[str, tuple[str, ...], list[pulumi.Input[str]]]] = [
+        ("Logs", LOG_ACTIONS, [log_group_arn, pulumi.Output.concat(log_group_arn, ":*")]),
+        ("XRay", XRAY_ACTIONS, ["*"]),
+    ]
+    if in_vpc:
+        specs.append(("VpcNetworkInterfaces", ENI_ACTIONS, ["*"]))
+    if dlq_arn is not None:
+        specs.append(("DeadLetterQueue", ("sqs:SendMessage",), [dlq_arn]))
+    for ref, access in uses:
+        actions = ref.actions(access)
+        if not actions or any(a == "*" or a.endswith(":*") for a in actions):
+            raise ValueError(f"{ref.key}: a store ref must grant explicit actions, got {actions!r}")
+        if not ref.resource_arns:
+            raise ValueError(f"{ref.key}: a store ref must name its resources")
+        specs.append((_sid(ref.key), actions, list(ref.resource_arns)))
+    flat = [r for _, _, resources in specs for r in resources]
+
+    def build(values: list[Any]) -> str:
+        statements, i = [], 0
+        for sid, actions, resources in specs:
+            statements.append(iam.statement(actions, [str(v) for v in values[i:i + len(resources)]], sid=sid))
+            i += len(resources)
+        return iam.document(*statements)
+
+    return pulumi.Output.all(*flat).apply(build)
+
+
+def _environment(s: ServiceConfig, uses: list[tuple[StoreRef, Access]]) -> dict[str, pulumi.Input[str]]:
+    env: dict[str, pulumi.Input[str]] = dict(s.environment)
+    origin = {k: f"services.{s.name}.environment" for k in env}
+    for ref, _ in uses:
+        for key, value in ref.env.items():
+            if key in env:
+                raise ValueError(f"services.{s.name}: environment variable {key} comes from both {origin[key]} "
+                                 f"and {ref.key}")
+            env[key] = value
+            origin[key] = ref.key
+    env.setdefault("SERVICE_NAME", s.name)
+    return env
+
+
+def _sid(key: str) -> str:
+    return "Use" + "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", key) if p)
+
+
+def _env_name(key: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "_", key.upper())

@@ -1,0 +1,454 @@
+"""ECS variant sections: ``container`` (Fargate service), ``alb``, ``cdn`` (CloudFront) and ``devices`` (IoT).
+
+``parse_container`` takes any ``Reader``, so the blue/green step parses a profile's
+``traffic.blue.container`` with it exactly like the top-level ``container:`` section:
+
+    parse_container(Reader(cfg.traffic.blue.container, "traffic.blue.container"), cfg.environment)
+
+Secrets never reach plain environment variables: a secret-looking name under ``environment`` is a
+ConfigError; values come from Secrets Manager through ``secrets`` (``NAME: secret:<generated>`` or
+a Secrets Manager ARN, optionally with a JSON key: ``arn:...:secret:name-AbCdEf:password::``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from cutover import fargate
+from cutover.config.environment import EnvironmentSettings
+from cutover.config.reader import Reader
+from cutover.errors import ConfigError
+
+# Kept in line with policy/cutover_guard/compute.py (ecs-no-env-secrets): names that suggest a
+# secret value, unless they only name where the secret lives (``*_ARN``, ``*_NAME``...).
+SECRET_NAME_RE = re.compile(
+    r"PASSWORD|PASSWD|PWD$|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH_?KEY|SIGNING_?KEY"
+    r"|CONNECTION_?STRING|DSN$", re.IGNORECASE)
+REFERENCE_SUFFIX_RE = re.compile(r"_(ARN|NAME|ID|PATH|PARAM|PARAMETER|HEADER|TTL|TTL_SECONDS)$", re.IGNORECASE)
+_SECRET_VALUE = re.compile(r"AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|://[^/\s:@]+:[^/\s@]+@")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CONTAINER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,23}$")
+_SECRET_REF = re.compile(r"^secret:[a-z][a-z0-9-]{0,39}$")
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+"
+                         r"(:[A-Za-z0-9_.-]*:[A-Za-z0-9_-]*:[A-Za-z0-9_-]*)?$")
+_REF_KEY = re.compile(r"^[a-z]+:[A-Za-z0-9_.-]+$")
+_IMAGE_REPO = re.compile(r"^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+$|^[a-z0-9._/-]+$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[A-Za-z0-9-]+$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
+_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_./*-]*$")
+_API_PATH = re.compile(r"^/[A-Za-z0-9_./-]*$")
+# ELB TLS 1.3 security policies (Application Load Balancer user guide, "Security policies").
+ALB_TLS_POLICIES = ("ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+                    "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06", "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+                    "ELBSecurityPolicy-TLS13-1-3-2021-06")
+PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
+XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.x"
+
+
+class Architecture(Enum):
+    ARM64 = "ARM64"  # Graviton: ~20% cheaper per vCPU-hour on Fargate
+    X86_64 = "X86_64"
+
+
+class Access(Enum):
+    READ = "read"
+    WRITE = "write"
+
+
+@dataclass(frozen=True)
+class ImageConfig:
+    repository: str  # "ecr" (this stack's repository) or an image repository URI without tag
+    tag: str | None
+    digest: str | None  # sha256:...; wins over the tag (immutable reference)
+
+    @property
+    def uses_ecr(self) -> bool:
+        return self.repository == "ecr"
+
+    def reference(self, repository_url: str) -> str:
+        repo = repository_url if self.uses_ecr else self.repository
+        return f"{repo}@{self.digest}" if self.digest else f"{repo}:{self.tag}"
+
+
+@dataclass(frozen=True)
+class HealthCheckConfig:
+    """The container's own health check (ECS replaces unhealthy tasks); None: only the ALB's."""
+
+    command: tuple[str, ...]  # ["CMD-SHELL", "curl -fsS http://localhost:5000/health || exit 1"]
+    interval: int
+    timeout: int
+    retries: int
+    start_period: int
+
+
+@dataclass(frozen=True)
+class ScalingConfig:
+    min_tasks: int
+    max_tasks: int
+    cpu_target_percent: int  # ECSServiceAverageCPUUtilization target
+    requests_per_target: int  # ALBRequestCountPerTarget target (requests per task per minute)
+    scale_in_cooldown: int
+    scale_out_cooldown: int
+
+
+@dataclass(frozen=True)
+class CapacityConfig:
+    """FARGATE carries ``base`` tasks, then the rest splits FARGATE : FARGATE_SPOT by weight."""
+
+    base: int
+    on_demand_weight: int
+    spot_weight: int  # 0: no Spot (Spot tasks can be stopped with two minutes' notice)
+
+
+@dataclass(frozen=True)
+class ContainerConfig:
+    name: str  # container, service and log-stream name: "app"
+    image: ImageConfig
+    port: int
+    cpu: int  # CPU units (1024 = 1 vCPU), a Fargate size together with memory
+    memory: int  # MiB
+    architecture: Architecture
+    health_path: str  # ALB target group health check
+    health_check: HealthCheckConfig | None
+    user: str  # non-root uid[:gid]
+    readonly_root_filesystem: bool
+    tmp_volume: str | None  # writable scratch mount (e.g. /tmp) when the root filesystem is read-only
+    command: tuple[str, ...]
+    environment: tuple[tuple[str, str], ...]  # plain values only (never secrets)
+    secrets: tuple[tuple[str, str], ...]  # (VAR, "secret:<name>" | Secrets Manager ARN[:json-key::])
+    uses: tuple[tuple[str, Access], ...]  # store refs, like a serverless service's uses
+    xray: bool  # X-Ray daemon sidecar
+    scaling: ScalingConfig
+    capacity: CapacityConfig
+    health_check_grace_seconds: int
+    deregistration_delay: int
+    execute_command: bool  # ECS Exec (never in prod)
+    ecr_keep_images: int
+    ecr_kms: bool  # KMS (aws/ecr key) instead of AES256
+    log_retention_days: int
+
+
+def secret_like(name: str, value: str = "") -> bool:
+    if value and _SECRET_VALUE.search(value):
+        return True
+    return bool(SECRET_NAME_RE.search(name)) and not REFERENCE_SUFFIX_RE.search(name)
+
+
+def _image(r: Reader) -> ImageConfig:
+    repo = r.string("repository", "ecr")
+    if repo != "ecr" and (not _IMAGE_REPO.match(repo) or "@" in repo or repo.rsplit("/", 1)[-1].count(":")):
+        raise ConfigError(r.key("repository"), f"{repo!r} is not an image repository (without tag or digest)",
+                          "ecr | <registry>/<repository>, e.g. public.ecr.aws/nginx/nginx")
+    tag = r.string("tag", None)
+    digest = r.string("digest", None)
+    if tag is not None and not _TAG.match(tag):
+        raise ConfigError(r.key("tag"), f"{tag!r} is not an image tag", "letters, digits, _ . -; at most 128")
+    if tag == "latest":
+        raise ConfigError(r.key("tag"), "a moving tag cannot be deployed to an IMMUTABLE repository or rolled back",
+                          "a release tag (git sha, semver) or digest: sha256:...")
+    if digest is not None and not _DIGEST.match(digest):
+        raise ConfigError(r.key("digest"), f"{digest!r} is not an image digest", "sha256:<64 hex>")
+    if tag is None and digest is None:
+        raise ConfigError(r.key("tag"), "the image needs a tag or a digest (the pipeline builds and pushes it)",
+                          "tag: <release> | digest: sha256:...")
+    r.finish()
+    return ImageConfig(repo, tag, digest)
+
+
+def _health_check(r: Reader, port: int, path: str) -> HealthCheckConfig | None:
+    if not r.boolean("enabled", True):
+        for k in ("command", "intervalSeconds", "timeoutSeconds", "retries", "startPeriodSeconds"):
+            r.raw(k, None)
+        r.finish()
+        return None
+    default_cmd = f"curl -fsS http://localhost:{port}{path} || exit 1"  # the image must ship curl
+    command = r.string("command", default_cmd)
+    interval = r.integer("intervalSeconds", 30, minimum=5, maximum=300)
+    timeout = r.integer("timeoutSeconds", 5, minimum=2, maximum=120)
+    if timeout >= interval:
+        raise ConfigError(r.key("timeoutSeconds"), f"{timeout} s is not shorter than the interval {interval} s",
+                          f"< {interval}")
+    hc = HealthCheckConfig(("CMD-SHELL", command), interval, timeout, r.integer("retries", 3, minimum=1, maximum=10),
+                           r.integer("startPeriodSeconds", 60, minimum=0, maximum=300))
+    r.finish()
+    return hc
+
+
+def _scaling(r: Reader, env: EnvironmentSettings) -> ScalingConfig:
+    default_min = 2 if env.is_prod else 1
+    min_tasks = r.integer("min", default_min, minimum=0 if not env.is_prod else 2, maximum=1000)
+    max_tasks = r.integer("max", max(min_tasks, 20 if env.is_prod else 2), minimum=1, maximum=1000)
+    if max_tasks < min_tasks:
+        raise ConfigError(r.key("max"), f"{max_tasks} is below min {min_tasks}", f">= {min_tasks}")
+    cfg = ScalingConfig(
+        min_tasks=min_tasks, max_tasks=max_tasks,
+        cpu_target_percent=r.integer("cpuTargetPercent", 60, minimum=10, maximum=90),
+        requests_per_target=r.integer("requestsPerTarget", 1000, minimum=1, maximum=100000),
+        scale_in_cooldown=r.integer("scaleInCooldownSeconds", 300, minimum=0, maximum=3600),
+        scale_out_cooldown=r.integer("scaleOutCooldownSeconds", 60, minimum=0, maximum=3600))
+    r.finish()
+    return cfg
+
+
+def _capacity(r: Reader, scaling: ScalingConfig, env: EnvironmentSettings) -> CapacityConfig:
+    base = r.integer("base", scaling.min_tasks, minimum=0, maximum=100000)
+    on_demand = r.integer("onDemandWeight", 1, minimum=0, maximum=1000)
+    spot = r.integer("spotWeight", 0, minimum=0, maximum=1000)
+    if on_demand + spot == 0:
+        raise ConfigError(r.key("spotWeight"), "onDemandWeight and spotWeight are both 0: no task could be placed",
+                          "at least one weight > 0")
+    if env.is_prod and spot and base < 1:
+        raise ConfigError(r.key("base"), "prod keeps at least one on-demand task when it uses Spot (Spot tasks "
+                          "can all be reclaimed at once)", ">= 1")
+    r.finish()
+    return CapacityConfig(base, on_demand, spot)
+
+
+def parse_container(r: Reader, env: EnvironmentSettings) -> ContainerConfig:
+    """One Fargate service from ``r`` (``container:`` or ``traffic.blue.container``)."""
+    name = r.string("name", "app", pattern=lambda v: bool(_CONTAINER_NAME.match(v)),
+                    describe="lowercase letters, digits, hyphens; at most 24, starting with a letter")
+    image = _image(r.section("image"))
+    port = r.integer("port", 8080, minimum=1024, maximum=65535)  # non-root processes cannot bind < 1024
+    cpu = r.integer("cpu", 512)
+    memory = r.integer("memory", 1024)
+    try:
+        fargate.check(cpu, memory)
+    except ValueError as exc:
+        raise ConfigError(r.key("cpu" if cpu not in fargate.FARGATE_SIZES else "memory"), str(exc)) from None
+    arch = r.enum("architecture", Architecture, Architecture.ARM64)
+    health_path = r.string("healthPath", "/health", pattern=lambda v: bool(_API_PATH.match(v)), describe="/health")
+    health = _health_check(r.section("healthCheck"), port, health_path)
+    user = r.string("user", "1000", pattern=lambda v: bool(re.fullmatch(r"[0-9]{1,10}(:[0-9]{1,10})?", v)),
+                    describe="a numeric uid[:gid], e.g. 1000")
+    if user.split(":")[0] == "0":
+        raise ConfigError(r.key("user"), "containers do not run as root", "a non-zero uid, e.g. 1000")
+    readonly = r.boolean("readonlyRootFilesystem", True)
+    tmp = r.string("tmpVolume", "/tmp" if readonly else None)
+    if tmp is not None and not re.fullmatch(r"/[A-Za-z0-9_./-]+", tmp):
+        raise ConfigError(r.key("tmpVolume"), f"{tmp!r} is not an absolute path", "/tmp")
+    command = r.string_list("command", [])
+
+    env_r = r.section("environment")
+    environment: list[tuple[str, str]] = []
+    for var in env_r.keys():  # noqa: SIM118 (Reader.keys, not a dict)
+        value = env_r.raw(var)
+        if not isinstance(value, (str, int, float, bool)):
+            raise ConfigError(env_r.key(var), "must be a string, number or boolean")
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if not _ENV_NAME.match(var):
+            raise ConfigError(env_r.key(var), f"{var!r} is not an environment variable name", "A-Z, 0-9, _")
+        if secret_like(var, text):
+            raise ConfigError(env_r.key(var), "looks like a secret; plain environment variables are visible to "
+                              "anyone who can describe the task definition", f"secrets: {{{var}: secret:<name>}} "
+                              "(Secrets Manager, injected at start)")
+        environment.append((var, text))
+    env_r.finish()
+
+    sec_r = r.section("secrets")
+    secrets: list[tuple[str, str]] = []
+    for var in sec_r.keys():  # noqa: SIM118
+        source = sec_r.string(var)
+        if not _ENV_NAME.match(var):
+            raise ConfigError(sec_r.key(var), f"{var!r} is not an environment variable name", "A-Z, 0-9, _")
+        if not (_SECRET_REF.match(source) or _SECRET_ARN.match(source)):
+            raise ConfigError(sec_r.key(var), f"{source!r} is not a secret reference",
+                              "secret:<generated secret> | arn:aws:secretsmanager:...:secret:<name>[:<json key>::]")
+        if var in dict(environment):
+            raise ConfigError(sec_r.key(var), "is also a plain environment variable")
+        secrets.append((var, source))
+    sec_r.finish()
+
+    uses_r = r.section("uses")
+    uses: list[tuple[str, Access]] = []
+    for key in uses_r.keys():  # noqa: SIM118
+        if not _REF_KEY.match(key):
+            raise ConfigError(uses_r.key(key), f"{key!r} is not a store ref key", "kind:name, e.g. database:main")
+        uses.append((key, uses_r.enum(key, Access)))
+    uses_r.finish()
+
+    scaling = _scaling(r.section("scaling"), env)
+    capacity = _capacity(r.section("capacity"), scaling, env)
+    execute = r.boolean("executeCommand", False)
+    if execute and env.is_prod:
+        raise ConfigError(r.key("executeCommand"), "ECS Exec opens a shell in production tasks", "false in prod")
+    if execute and readonly:
+        raise ConfigError(r.key("executeCommand"), "ECS Exec's agent writes into the container, which a read-only "
+                          "root filesystem forbids", "false, or readonlyRootFilesystem: false")
+    ecr_r = r.section("ecr")
+    keep = ecr_r.integer("keepImages", 30, minimum=1, maximum=1000)
+    kms = ecr_r.boolean("kms", False)
+    ecr_r.finish()
+    config = ContainerConfig(
+        name=name, image=image, port=port, cpu=cpu, memory=memory, architecture=arch, health_path=health_path,
+        health_check=health, user=user, readonly_root_filesystem=readonly, tmp_volume=tmp, command=command,
+        environment=tuple(environment), secrets=tuple(secrets), uses=tuple(uses),
+        xray=r.boolean("xray", True), scaling=scaling, capacity=capacity,
+        health_check_grace_seconds=r.integer("healthCheckGracePeriodSeconds", 60, minimum=0, maximum=2147483647),
+        deregistration_delay=r.integer("deregistrationDelaySeconds", 30, minimum=0, maximum=3600),
+        execute_command=execute, ecr_keep_images=keep, ecr_kms=kms, log_retention_days=env.log_retention_days)
+    r.finish()
+    return config
+
+
+# --- ALB -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AlbConfig:
+    certificate_arn: str  # ACM certificate in the stack's region
+    domain_name: str | None  # name covered by the certificate that points at the ALB (CloudFront's origin)
+    zone_id: str | None  # hosted zone for domain_name: an alias record is created when set
+    ssl_policy: str
+    idle_timeout: int
+    waf: bool  # a REGIONAL web ACL on the ALB itself (default: only without a CDN in front)
+    access_log_days: int
+
+
+def parse_alb(doc: Reader, region: str, env: EnvironmentSettings, *, has_cdn: bool) -> AlbConfig:
+    r = doc.section("alb")
+    cert = r.string("certificateArn")  # required: ConfigError "alb.certificateArn: is required"
+    m = _ACM_ARN.match(cert)
+    if not m:
+        raise ConfigError(r.key("certificateArn"), f"{cert!r} is not an ACM certificate ARN",
+                          f"arn:aws:acm:{region}:<account>:certificate/<id>")
+    if m.group(1) != region:
+        raise ConfigError(r.key("certificateArn"), f"the ALB's certificate must be in the stack's region {region}, "
+                          f"not {m.group(1)}", f"an ACM certificate ARN in {region}")
+    domain = r.string("domainName", None)
+    if domain is not None and (not _DOMAIN.match(domain) or domain.startswith("*")):
+        raise ConfigError(r.key("domainName"), f"{domain!r} is not a DNS name", "origin.example.com")
+    zone = r.string("zoneId", None)
+    if zone is not None and not _ZONE_ID.match(zone):
+        raise ConfigError(r.key("zoneId"), f"{zone!r} is not a hosted zone id", "Z0123456789ABCDEFGHIJ")
+    if zone is not None and domain is None:
+        raise ConfigError(r.key("zoneId"), "a record needs alb.domainName", "domainName: origin.example.com")
+    if has_cdn and domain is None:
+        raise ConfigError(r.key("domainName"), "CloudFront reaches the ALB over HTTPS and checks the ALB "
+                          "certificate against the origin's name, so the origin needs a name the certificate "
+                          "covers (the *.elb.amazonaws.com name never matches)", "origin.example.com")
+    config = AlbConfig(
+        certificate_arn=cert, domain_name=domain, zone_id=zone,
+        ssl_policy=r.string("sslPolicy", ALB_TLS_POLICIES[0], choices=ALB_TLS_POLICIES),
+        idle_timeout=r.integer("idleTimeoutSeconds", 60, minimum=1, maximum=4000),
+        waf=r.boolean("waf", not has_cdn),
+        access_log_days=r.integer("accessLogDays", max(env.log_retention_days, 30), minimum=1, maximum=3650))
+    r.finish()
+    return config
+
+
+# --- CloudFront ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CdnConfig:
+    certificate_arn: str  # ACM in us-east-1
+    aliases: tuple[str, ...]
+    price_class: str
+    api_paths: tuple[str, ...]  # CachingDisabled, all methods, all viewer headers
+    static_paths: tuple[str, ...]  # CachingOptimized
+    origin_read_timeout: int
+
+
+def parse_cdn(doc: Reader) -> CdnConfig | None:
+    if not doc.has("cdn"):
+        doc.raw("cdn", None)
+        return None
+    r = doc.section("cdn")
+    cert = r.string("certificateArn")
+    m = _ACM_ARN.match(cert)
+    if not m or m.group(1) != "us-east-1":
+        raise ConfigError(r.key("certificateArn"), "CloudFront only uses ACM certificates from us-east-1",
+                          "arn:aws:acm:us-east-1:<account>:certificate/<id>")
+    aliases = r.string_list("aliases")
+    if not aliases:
+        raise ConfigError(r.key("aliases"), "the certificate needs at least one alternate domain name "
+                          "(the default *.cloudfront.net certificate allows TLSv1)", "[app.example.com]")
+    for a in aliases:
+        if not _DOMAIN.match(a):
+            raise ConfigError(r.key("aliases"), f"{a!r} is not a DNS name", "app.example.com")
+    paths: dict[str, tuple[str, ...]] = {}
+    for key, default in (("apiPaths", ["/api/*"]), ("staticPaths", ["/static/*"])):
+        paths[key] = r.string_list(key, default)
+        for p in paths[key]:
+            if not _PATH_PATTERN.match(p):
+                raise ConfigError(r.key(key), f"{p!r} is not a CloudFront path pattern", "/api/*")
+    overlap = set(paths["apiPaths"]) & set(paths["staticPaths"])
+    if overlap:
+        raise ConfigError(r.key("staticPaths"), f"{sorted(overlap)[0]} is also an API path")
+    config = CdnConfig(cert, aliases, r.string("priceClass", "PriceClass_100", choices=PRICE_CLASSES),
+                       paths["apiPaths"], paths["staticPaths"],
+                       r.integer("originReadTimeoutSeconds", 30, minimum=1, maximum=60))
+    r.finish()
+    return config
+
+
+# --- IoT device ingest ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DevicesConfig:
+    thing_type: str  # "qr-scanner"
+    api_path: str  # the app endpoint scans are posted to
+    api_key_secret: str  # a generated secret (secrets.generated) holding the device API key
+    timeout_seconds: int
+    memory_mb: int
+
+
+def parse_devices(doc: Reader, secret_names: tuple[str, ...]) -> DevicesConfig | None:
+    if not doc.has("devices"):
+        doc.raw("devices", None)
+        return None
+    r = doc.section("devices")
+    if not r.boolean("enabled", True):
+        for k in ("thingType", "apiPath", "apiKeySecret", "timeoutSeconds", "memoryMb"):
+            r.raw(k, None)
+        r.finish()
+        return None
+    key = r.string("apiKeySecret", "device-api-key")
+    if key not in secret_names:
+        raise ConfigError(r.key("apiKeySecret"), f"{key!r} is not a generated secret",
+                          f"declare it under secrets.generated ({', '.join(secret_names) or 'none declared'})")
+    config = DevicesConfig(
+        thing_type=r.string("thingType", "qr-scanner",
+                            pattern=lambda v: bool(re.fullmatch(r"[a-zA-Z0-9:_-]{1,128}", v)),
+                            describe="letters, digits, : _ -"),
+        api_path=r.string("apiPath", "/api/fast_parent_scan", pattern=lambda v: bool(_API_PATH.match(v)),
+                          describe="/api/fast_parent_scan"),
+        api_key_secret=key,
+        timeout_seconds=r.integer("timeoutSeconds", 10, minimum=3, maximum=60),
+        memory_mb=r.integer("memoryMb", 256, minimum=128, maximum=1024))
+    r.finish()
+    return config
+
+
+# --- the whole variant ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EcsVariant:
+    container: ContainerConfig | None
+    alb: AlbConfig | None
+    cdn: CdnConfig | None
+    devices: DevicesConfig | None
+
+
+def parse_ecs(doc: Reader, env: EnvironmentSettings, region: str, secret_names: tuple[str, ...]) -> EcsVariant:
+    """``container`` + ``alb`` + ``cdn`` + ``devices`` from the document's top level."""
+    cdn = parse_cdn(doc)
+    devices = parse_devices(doc, secret_names)
+    if not doc.has("container"):
+        doc.raw("container", None)
+        for section, what in (("alb", "an ALB"), ("cdn", "a CDN"), ("devices", "device ingest")):
+            if doc.has(section):
+                raise ConfigError(section, f"{what} needs the container section (the app it fronts)",
+                                  "container: {image, port, cpu, memory, ...}")
+        doc.raw("alb", None)
+        return EcsVariant(None, None, None, None)
+    container = parse_container(doc.section("container"), env)
+    alb = parse_alb(doc, region, env, has_cdn=cdn is not None)
+    if devices is not None and cdn is None and alb.domain_name is None:
+        raise ConfigError("alb.domainName", "device ingest calls the app over HTTPS by a name its certificate covers",
+                          "a cdn section, or alb.domainName")
+    return EcsVariant(container, alb, cdn, devices)

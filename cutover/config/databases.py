@@ -1,0 +1,199 @@
+"""Shared data-store sections: ``postgres`` (RDS PostgreSQL, optional RDS Proxy) and ``cache`` (Redis).
+
+    postgres:
+      instanceClass: db.t4g.small
+      proxy: true                      # seed 000: consumers reach the RDS Proxy, never the instance
+    cache:
+      main:
+        nodeType: cache.t4g.micro
+        keys: {"business:{businessId}:products": 3600, "session:{token}": 86400}
+
+Multi-AZ, backups and deletion protection follow the environment (``settings``); prod refuses to
+turn them off here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from cutover.config.environment import EnvironmentSettings
+from cutover.config.reader import Reader
+from cutover.errors import ConfigError
+
+POSTGRES_PORT = 5432
+REDIS_PORT = 6379
+ENHANCED_MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
+_DB_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+_PG_VERSION = re.compile(r"^(1[3-9])(\.\d{1,2})?$")
+_DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+_RESERVED_USERS = ("rdsadmin", "rdsrepladmin", "rds_superuser", "postgres", "admin")
+_NODE_TYPE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+_REDIS_VERSION = re.compile(r"^[6-7]\.[0-9]$")
+_CACHE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_WINDOW = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):\d{2}:\d{2}-(mon|tue|wed|thu|fri|sat|sun):\d{2}:\d{2}$")
+_DAILY_WINDOW = re.compile(r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+_ENV_PREFIX = re.compile(r"^[A-Z][A-Z0-9_]{0,30}$")
+SUBNET_TIERS = ("isolated", "private")
+
+
+@dataclass(frozen=True)
+class ProxyConfig:
+    max_connections_percent: int
+    max_idle_connections_percent: int
+    connection_borrow_timeout: int
+    idle_client_timeout: int
+
+
+@dataclass(frozen=True)
+class PostgresConfig:
+    instance_class: str
+    engine_version: str  # "16.6" (or a major: "16", AWS picks the default minor)
+    allocated_storage: int  # GiB, gp3
+    max_allocated_storage: int  # storage autoscaling ceiling
+    database_name: str
+    master_username: str
+    multi_az: bool
+    backup_retention_days: int
+    deletion_protection: bool
+    performance_insights: bool  # 7-day free tier; RDS for PostgreSQL supports every class, micro included
+    monitoring_interval: int  # enhanced monitoring seconds, 0 = off
+    proxy: ProxyConfig | None
+    subnets: str  # isolated | private
+
+    @property
+    def ref_key(self) -> str:
+        return "database:main"
+
+
+def parse_postgres(doc: Reader, env: EnvironmentSettings, app: str) -> PostgresConfig | None:
+    if not doc.has("postgres"):
+        doc.raw("postgres", None)
+        return None
+    r = doc.section("postgres")
+    cls = r.string("instanceClass", pattern=lambda v: bool(_DB_CLASS.match(v)), describe="db.t4g.small")
+    if cls == "db.serverless":
+        raise ConfigError(r.key("instanceClass"), "db.serverless is Aurora's class (use the aurora section)",
+                          "db.t4g.small, db.t3.medium, ...")
+    version = r.string("engineVersion", "16.6", pattern=lambda v: bool(_PG_VERSION.match(v)),
+                       describe="MAJOR[.MINOR] with major 13..19, e.g. 16.6")
+    allocated = r.integer("allocatedStorageGb", 20, minimum=20, maximum=65536)  # gp3 minimum 20 GiB
+    max_alloc = r.integer("maxAllocatedStorageGb", max(allocated * 5, 100), minimum=allocated, maximum=65536)
+    if max_alloc < allocated * 1.1:  # RDS rejects a ceiling under 10% above the allocation
+        raise ConfigError(r.key("maxAllocatedStorageGb"), f"{max_alloc} is less than 10% above allocatedStorageGb "
+                          f"{allocated}", f">= {int(allocated * 1.1) + 1}")
+    default_db = re.sub(r"[^A-Za-z0-9_]", "_", app)
+    db_name = r.string("databaseName", default_db, pattern=lambda v: bool(_DB_NAME.match(v)),
+                       describe="a letter, then up to 62 letters, digits or _")
+    user = r.string("masterUsername", f"{default_db}_admin", pattern=lambda v: bool(_DB_NAME.match(v)),
+                    describe="a letter, then up to 62 letters, digits or _")
+    if user.lower() in _RESERVED_USERS:
+        raise ConfigError(r.key("masterUsername"), f"{user!r} is reserved by RDS", "any other name")
+    multi_az = r.boolean("multiAz", env.multi_az)
+    if env.is_prod and not multi_az:
+        raise ConfigError(r.key("multiAz"), "prod databases run a standby in another AZ", "true")
+    interval = r.integer("monitoringIntervalSeconds", 0)
+    if interval not in ENHANCED_MONITORING_INTERVALS:
+        raise ConfigError(r.key("monitoringIntervalSeconds"), f"{interval} is not an enhanced monitoring interval",
+                          " | ".join(map(str, ENHANCED_MONITORING_INTERVALS)))
+    proxy = None
+    if r.has("proxy") and isinstance(r.raw("proxy"), bool):
+        enabled, pr = bool(r.raw("proxy")), Reader({}, r.key("proxy"))
+    else:
+        pr = r.section("proxy")
+        enabled = r.has("proxy") and pr.boolean("enabled", True)
+    if enabled:
+        proxy = ProxyConfig(
+            max_connections_percent=pr.integer("maxConnectionsPercent", 90, minimum=1, maximum=100),
+            max_idle_connections_percent=pr.integer("maxIdleConnectionsPercent", 50, minimum=0, maximum=100),
+            connection_borrow_timeout=pr.integer("connectionBorrowTimeoutSeconds", 120, minimum=0, maximum=3600),
+            idle_client_timeout=pr.integer("idleClientTimeoutSeconds", 1800, minimum=1, maximum=28800))
+        if proxy.max_idle_connections_percent > proxy.max_connections_percent:
+            raise ConfigError(pr.key("maxIdleConnectionsPercent"), "exceeds maxConnectionsPercent",
+                              f"<= {proxy.max_connections_percent}")
+    pr.finish()
+    config = PostgresConfig(
+        instance_class=cls, engine_version=version, allocated_storage=allocated, max_allocated_storage=max_alloc,
+        database_name=db_name, master_username=user, multi_az=multi_az,
+        backup_retention_days=max(1, env.backup_retention_days), deletion_protection=env.deletion_protection,
+        performance_insights=r.boolean("performanceInsights", True), monitoring_interval=interval, proxy=proxy,
+        subnets=r.string("subnets", "isolated", choices=SUBNET_TIERS))
+    r.finish()
+    return config
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    name: str  # logical key: cache:<name>
+    node_type: str
+    engine_version: str
+    num_cache_clusters: int  # primary + replicas (cluster mode disabled)
+    multi_az: bool  # automatic failover + Multi-AZ (needs >= 2 clusters)
+    snapshot_retention_days: int
+    snapshot_window: str
+    maintenance_window: str
+    subnets: str  # isolated | private
+    env_prefix: str  # REDIS -> REDIS_HOST, REDIS_PORT, REDIS_AUTH_SECRET_ARN
+    key_ttls: tuple[tuple[str, int], ...]  # key pattern -> TTL seconds (seed 000's caching strategy)
+
+    @property
+    def ref_key(self) -> str:
+        return f"cache:{self.name}"
+
+    @property
+    def key_ttls_json(self) -> str:
+        return json.dumps(dict(self.key_ttls), separators=(",", ":"))
+
+
+def _cache(name: str, r: Reader, env: EnvironmentSettings) -> CacheConfig:
+    if not _CACHE_NAME.match(name):
+        raise ConfigError(r.path, f"cache name {name!r} is not valid", "lowercase letters, digits, -; at most 20")
+    multi_az = r.boolean("multiAz", env.multi_az)
+    if env.is_prod and not multi_az:
+        raise ConfigError(r.key("multiAz"), "prod caches fail over to a replica in another AZ", "true")
+    clusters = r.integer("numCacheClusters", 2 if multi_az else 1, minimum=1, maximum=6)
+    if multi_az and clusters < 2:
+        raise ConfigError(r.key("numCacheClusters"), "Multi-AZ failover needs a replica", ">= 2")
+    windows = {
+        "maintenanceWindow": r.string("maintenanceWindow", "sun:05:00-sun:06:00",
+                                      pattern=lambda v: bool(_WINDOW.match(v)), describe="ddd:hh:mm-ddd:hh:mm"),
+        "snapshotWindow": r.string("snapshotWindow", "03:00-04:00", pattern=lambda v: bool(_DAILY_WINDOW.match(v)),
+                                   describe="hh:mm-hh:mm"),
+    }
+    keys_r = r.section("keys")
+    ttls: list[tuple[str, int]] = []
+    for key_pattern in keys_r.keys():  # noqa: SIM118 (Reader.keys, not a dict)
+        if not key_pattern or any(c.isspace() for c in key_pattern):
+            raise ConfigError(keys_r.key(key_pattern), "a key pattern has no whitespace",
+                              "business:{businessId}:config")
+        ttls.append((key_pattern, keys_r.integer(key_pattern, minimum=1, maximum=30 * 86400)))
+    keys_r.finish()
+    config = CacheConfig(
+        name=name,
+        node_type=r.string("nodeType", "cache.t4g.micro", pattern=lambda v: bool(_NODE_TYPE.match(v)),
+                           describe="cache.t4g.micro"),
+        engine_version=r.string("engineVersion", "7.1", pattern=lambda v: bool(_REDIS_VERSION.match(v)),
+                                describe="6.2 | 7.0 | 7.1"),
+        num_cache_clusters=clusters, multi_az=multi_az,
+        snapshot_retention_days=r.integer("snapshotRetentionDays", env.backup_retention_days if env.is_prod else 0,
+                                          minimum=0, maximum=35),
+        snapshot_window=windows["snapshotWindow"], maintenance_window=windows["maintenanceWindow"],
+        subnets=r.string("subnets", "isolated", choices=SUBNET_TIERS),
+        env_prefix=r.string("envPrefix", "REDIS", pattern=lambda v: bool(_ENV_PREFIX.match(v)), describe="REDIS"),
+        key_ttls=tuple(ttls))
+    if env.is_prod and config.snapshot_retention_days < 1:
+        raise ConfigError(r.key("snapshotRetentionDays"), "prod caches keep daily snapshots", "1..35")
+    return config
+
+
+def parse_caches(doc: Reader, env: EnvironmentSettings) -> tuple[CacheConfig, ...]:
+    """``cache:`` mapping keyed by cache name (``main``, ``sessions``)."""
+    caches = doc.mapping_of("cache", lambda key, r: _cache(key, r, env))
+    prefixes: dict[str, str] = {}
+    for c in caches:
+        if c.env_prefix in prefixes:
+            raise ConfigError(f"cache.{c.name}.envPrefix", f"{c.env_prefix} is also cache {prefixes[c.env_prefix]!r}'s "
+                              "prefix; a service using both would get one set of variables", "a distinct envPrefix")
+        prefixes[c.env_prefix] = c.name
+    return caches

@@ -1,0 +1,22 @@
+"""Cutover's CrossGuard policies, importable without starting a policy server.
+
+``policy/__main__.py`` hands :data:`ALL_POLICIES` to ``PolicyPack``; :mod:`cutover_guard.offline` runs the
+same objects without the Pulumi CLI, and :mod:`cutover_guard.cost` estimates monthly cost.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pulumi_policy import Policy
+
+from cutover_guard import budget, compute, cost_rules, data, edge, iam, network, s3, tags
+
+PACK_NAME: Final = "cutover-guard"
+
+ALL_POLICIES: Final[list[Policy]] = [
+    *s3.POLICIES, *network.POLICIES, *iam.POLICIES, *compute.POLICIES, *data.POLICIES, *edge.POLICIES,
+    *tags.POLICIES, *cost_rules.POLICIES, *budget.POLICIES,
+]
+
+__all__ = ["ALL_POLICIES", "PACK_NAME"]

@@ -1,0 +1,288 @@
+"""Helpers shared by every rule: unknown-safe property access, policy documents, environment.
+
+During ``pulumi preview`` the engine hands policies a proxy (``pulumi_policy.proxy``) that raises
+``UnknownValueError`` when a value is not known yet; offline runs may also carry the raw sentinel
+strings. Every rule reads properties through :func:`get`, which turns both into :data:`UNKNOWN`,
+so an unknown value never crashes a rule and never produces a violation (rules skip the check).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+)
+
+PROFILE_TYPE: Final = "cutover:index:StackProfile"
+ENVIRONMENTS: Final = ("dev", "prod")
+DEFAULT_ENVIRONMENT: Final = "dev"
+
+_SENTINELS: Final = frozenset({
+    UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE, UNKNOWN_ARCHIVE_VALUE, UNKNOWN_OBJECT_VALUE,
+})
+
+
+class _Unknown:
+    """A value the engine does not know yet (preview). Falsy, equal only to itself."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Final = _Unknown()
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN or (isinstance(value, str) and value in _SENTINELS) or type(value).__name__ == "Unknown"
+
+
+def _step(cur: Any, key: str | int) -> Any:
+    if isinstance(cur, Mapping) and isinstance(key, str):
+        try:
+            if key not in cur:
+                return None
+            return cur[key]
+        except UnknownValueError:
+            return UNKNOWN
+    if isinstance(cur, Sequence) and not isinstance(cur, str) and isinstance(key, int):
+        try:
+            return cur[key] if -len(cur) <= key < len(cur) else None
+        except UnknownValueError:
+            return UNKNOWN
+    return None
+
+
+def get(obj: Any, *path: str | int) -> Any:
+    """``obj[path[0]][path[1]]...``; None when missing, UNKNOWN when (part of) it is unknown."""
+    cur = obj
+    for key in path:
+        if cur is None:
+            return None
+        if is_unknown(cur):
+            return UNKNOWN
+        cur = _step(cur, key)
+    return UNKNOWN if is_unknown(cur) else cur
+
+
+def items(value: Any) -> list[Any]:
+    """Elements of a list-ish value (a lone mapping or string counts as one); unknown elements dropped."""
+    if value is None or is_unknown(value):
+        return []
+    if isinstance(value, str | Mapping):
+        return [value]
+    if isinstance(value, Sequence):
+        out = []
+        for i in range(len(value)):
+            v = get(value, i)
+            if v is not None and not is_unknown(v):
+                out.append(v)
+        return out
+    return [value]
+
+
+def entries(mapping: Any) -> list[tuple[str, Any]]:
+    """(key, value) pairs of a mapping, values read through :func:`get` (UNKNOWN when unknown)."""
+    if not isinstance(mapping, Mapping):
+        return []
+    return [(str(k), get(mapping, k)) for k in list(mapping)]
+
+
+def to_plain(value: Any) -> Any:
+    """A plain dict/list copy of a (possibly proxied) value, unknowns replaced by None."""
+    if is_unknown(value):
+        return None
+    if isinstance(value, Mapping):
+        return {k: to_plain(v) for k, v in entries(value)}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [to_plain(get(value, i)) for i in range(len(value))]
+    return value
+
+
+def as_bool(value: Any) -> bool | None:
+    """True/False for known booleans (and "true"/"false" strings), None for missing or unknown."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def as_number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None or is_unknown(value):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def as_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and not is_unknown(value) else None
+
+
+# --- IAM-style policy documents -------------------------------------------------------------------
+
+def parse_document(value: Any) -> dict[str, Any] | None:
+    """A policy document from a JSON string or an object; None when absent, unknown or unparsable."""
+    if value is None or is_unknown(value):
+        return None
+    if isinstance(value, str):
+        try:
+            doc = json.loads(value)
+        except ValueError:
+            return None
+        return doc if isinstance(doc, dict) else None
+    if isinstance(value, Mapping):
+        plain = to_plain(value)
+        return plain if isinstance(plain, dict) else None
+    return None
+
+
+def statements(doc: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    if not doc:
+        return []
+    raw = doc.get("Statement")
+    if isinstance(raw, dict):
+        return [raw]
+    if isinstance(raw, list):
+        return [s for s in raw if isinstance(s, dict)]
+    return []
+
+
+def str_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def principals(statement: Mapping[str, Any]) -> list[str]:
+    """Every principal of a statement, flattened (``"*"``, ``{"AWS": "*"}``, service names...)."""
+    p = statement.get("Principal")
+    if isinstance(p, str):
+        return [p]
+    if isinstance(p, dict):
+        return [x for v in p.values() for x in str_list(v)]
+    return []
+
+
+# --- environment ----------------------------------------------------------------------------------
+
+def profile_props(resources: Iterable[PolicyResource]) -> Mapping[str, Any] | None:
+    for r in resources:
+        if r.resource_type == PROFILE_TYPE:
+            return r.props
+    return None
+
+
+def resource_environment(args: ResourceValidationArgs) -> str:
+    env = args.get_config().get("environment", DEFAULT_ENVIRONMENT)
+    return env if env in ENVIRONMENTS else DEFAULT_ENVIRONMENT
+
+
+def stack_environment(args: StackValidationArgs) -> str:
+    props = profile_props(args.resources)
+    env = as_str(get(props, "environment")) if props is not None else None
+    if env in ENVIRONMENTS:
+        return str(env)
+    cfg = args.get_config().get("environment", DEFAULT_ENVIRONMENT)
+    return cfg if cfg in ENVIRONMENTS else DEFAULT_ENVIRONMENT
+
+
+# --- policy construction --------------------------------------------------------------------------
+
+ENVIRONMENT_PROPERTY: Final[dict[str, Any]] = {
+    "type": "string", "enum": list(ENVIRONMENTS), "default": DEFAULT_ENVIRONMENT,
+    "description": "The stack's environment (stack policies prefer the StackProfile's).",
+}
+
+Validator = Callable[[ResourceValidationArgs, ReportViolation], None]
+StackValidator = Callable[[StackValidationArgs, ReportViolation], None]
+
+
+def schema(**properties: dict[str, Any]) -> PolicyConfigSchema:
+    """A config schema that always accepts ``environment`` (dev.json/prod.json pass it to every policy)."""
+    return PolicyConfigSchema(properties={"environment": dict(ENVIRONMENT_PROPERTY), **properties})
+
+
+def for_types(types: Iterable[str], fn: Validator) -> Validator:
+    wanted = frozenset(types)
+
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if args.resource_type in wanted:
+            fn(args, report)
+
+    return validate
+
+
+def resource_policy(name: str, description: str, types: Iterable[str], fn: Validator,
+                    config: dict[str, dict[str, Any]] | None = None) -> ResourceValidationPolicy:
+    return ResourceValidationPolicy(
+        name=name, description=description, validate=for_types(types, fn),
+        enforcement_level=EnforcementLevel.ADVISORY, config_schema=schema(**(config or {})))
+
+
+def stack_policy(name: str, description: str, fn: StackValidator,
+                 config: dict[str, dict[str, Any]] | None = None) -> StackValidationPolicy:
+    return StackValidationPolicy(
+        name=name, description=description, validate=fn,
+        enforcement_level=EnforcementLevel.ADVISORY, config_schema=schema(**(config or {})))
+
+
+# --- correlation in stack policies ----------------------------------------------------------------
+
+def of_type(resources: Iterable[PolicyResource], *types: str) -> list[PolicyResource]:
+    return [r for r in resources if r.resource_type in types]
+
+
+def refers_to(dependent: PolicyResource, target: PolicyResource, prop: str, target_props: Iterable[str]) -> bool:
+    """Whether ``dependent`` points at ``target`` through its ``prop`` input.
+
+    In a real preview a new resource's id is unknown, so first trust the engine's dependency
+    graph (``property_dependencies[prop]`` when recorded, else ``dependencies``), then fall back
+    to comparing the ``prop`` value with the target's id-like outputs.
+    """
+    prop_deps = dependent.property_dependencies.get(prop) if dependent.property_dependencies else None
+    if prop_deps:
+        return any(d.urn == target.urn for d in prop_deps)
+    value = as_str(get(dependent.props, prop))
+    ids = {i for i in (as_str(get(target.props, p)) for p in target_props) if i}
+    if value is not None and ids:
+        return value in ids
+    return any(d.urn == target.urn for d in dependent.dependencies)

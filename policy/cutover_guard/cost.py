@@ -1,0 +1,610 @@
+"""Monthly cost estimate of a stack from its resources, a price table and usage assumptions.
+
+Pure: no Pulumi import. ``resources`` are any objects with ``type``, ``name``, ``urn``, ``inputs`` (a mapping of
+engine property names) and ``custom``; ``outputs``/``dependencies`` are used when present. Prices come from
+``prices.json`` (us-east-1 on-demand, no free tier); a month is 730 hours.
+
+Usage keys (non-negative numbers; a missing key counts as 0): see :data:`USAGE_KEYS`. Usage-driven costs are
+attributed to the resource that bears them and split evenly when several resources share a usage figure (e.g.
+two HTTP APIs each get half of ``requestsPerMonth``). Every entry point type present (HTTP API, ALB, ...) is
+charged the full request volume: conservative when both carry blue/green traffic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+PRICES_FILE: Final = Path(__file__).with_name("prices.json")
+
+USAGE_KEYS: Final = (
+    "requestsPerMonth", "avgLambdaDurationMs", "websocketConnectionMinutes", "websocketMessagesPerMonth",
+    "dynamodbReadsPerMonth", "dynamodbWritesPerMonth", "s3StorageGb", "dataTransferOutGb", "logsIngestedGb",
+    "sesEmailsPerMonth", "ecsAverageTaskCount", "auroraAverageAcu", "cloudfrontRequestsPerMonth",
+    "iotMessagesPerMonth", "databaseStorageGb",
+)
+# Optional keys beyond the StackProfile contract (also default to 0).
+EXTRA_USAGE_KEYS: Final = (
+    "natProcessedGb", "vpcEndpointProcessedGb", "s3PutRequestsPerMonth", "s3GetRequestsPerMonth",
+    "snsPublishesPerMonth", "sqsRequestsPerMonth", "ecrStorageGb",
+)
+MILLION: Final = 1_000_000.0
+
+
+class Resource(Protocol):
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def urn(self) -> str: ...
+    @property
+    def inputs(self) -> Mapping[str, Any]: ...
+    @property
+    def custom(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class CostLine:
+    urn: str
+    name: str
+    type: str
+    monthly_usd: float
+    detail: str
+
+
+@dataclass
+class CostReport:
+    lines: list[CostLine] = field(default_factory=list)
+
+    @property
+    def total_usd(self) -> float:
+        return round(sum(line.monthly_usd for line in self.lines), 2)
+
+    def top(self, n: int = 3) -> list[CostLine]:
+        return sorted(self.lines, key=lambda line: line.monthly_usd, reverse=True)[:n]
+
+    def by_urn(self) -> dict[str, float]:
+        out: dict[str, float] = defaultdict(float)
+        for line in self.lines:
+            out[line.urn] += line.monthly_usd
+        return dict(out)
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    prices: Mapping[str, Mapping[str, Any]]
+    hours: float
+    vcpus: Mapping[str, int]
+    assumptions: Mapping[str, float]
+
+    def __call__(self, key: str) -> float:
+        return float(self.prices[key]["usd"])
+
+    def has(self, key: str) -> bool:
+        return key in self.prices
+
+
+@cache
+def load_prices(path: Path = PRICES_FILE) -> PriceTable:
+    doc = json.loads(path.read_text())
+    return PriceTable(doc["prices"], float(doc["hoursPerMonth"]), doc["vcpus"], doc["assumptions"])
+
+
+# --- small readers --------------------------------------------------------------------------------
+
+def _num(value: Any, default: float = 0.0) -> float:
+    if isinstance(value, bool) or value is None:
+        return default
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return default
+    return default
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _get(mapping: Any, *path: str) -> Any:
+    cur = mapping
+    for key in path:
+        if not isinstance(cur, Mapping):
+            return None
+        cur = cur.get(key)
+    return cur
+
+
+def _outputs(r: Resource) -> Mapping[str, Any]:
+    out = getattr(r, "outputs", None)
+    return out if isinstance(out, Mapping) else {}
+
+
+class _UnpricedError(Exception):
+    pass
+
+
+@dataclass
+class _Ctx:
+    resources: list[Resource]
+    usage: Mapping[str, float]
+    p: PriceTable
+
+    def u(self, key: str) -> float:
+        return max(0.0, _num(self.usage.get(key)))
+
+    def of(self, *types: str) -> list[Resource]:
+        return [r for r in self.resources if r.type in types]
+
+    def price(self, key: str) -> float:
+        if not self.p.has(key):
+            raise _UnpricedError(key)
+        return self.p(key)
+
+    @property
+    def hours(self) -> float:
+        return self.p.hours
+
+
+Pricer = Callable[[Resource, _Ctx], tuple[float, str]]
+_PRICERS: dict[str, Pricer] = {}
+
+
+def _prices(*types: str) -> Callable[[Pricer], Pricer]:
+    def register(fn: Pricer) -> Pricer:
+        for t in types:
+            _PRICERS[t] = fn
+        return fn
+    return register
+
+
+def _share(ctx: _Ctx, key: str, r: Resource, peers: list[Resource]) -> float:
+    """This resource's even share of a usage figure borne by ``peers``."""
+    return ctx.u(key) / len(peers) if r in peers and peers else 0.0
+
+
+# --- compute & network ----------------------------------------------------------------------------
+
+@_prices("aws:ec2/instance:Instance")
+def _ec2(r: Resource, c: _Ctx) -> tuple[float, str]:
+    itype = _str(r.inputs.get("instanceType"))
+    hourly = c.price(f"ec2.instance.{itype}")
+    root = r.inputs.get("rootBlockDevice") or {}
+    gb = _num(_get(root, "volumeSize"), c.p.assumptions["ec2DefaultRootVolumeGb"])
+    vtype = _str(_get(root, "volumeType")) or "gp3"
+    disk = gb * c.price(f"ebs.{vtype}.gb" if c.p.has(f"ebs.{vtype}.gb") else "ebs.gp3.gb")
+    ip = c.price("vpc.publicIpv4") * c.hours if r.inputs.get("associatePublicIpAddress") is True else 0.0
+    return hourly * c.hours + disk + ip, f"{itype} {c.hours:g} h + {gb:g} GB {vtype}" + (" + public IPv4" if ip else "")
+
+
+@_prices("aws:ebs/volume:Volume")
+def _ebs(r: Resource, c: _Ctx) -> tuple[float, str]:
+    vtype = _str(r.inputs.get("type")) or "gp3"
+    gb = _num(r.inputs.get("size"))
+    return gb * c.price(f"ebs.{vtype}.gb"), f"{gb:g} GB {vtype}"
+
+
+@_prices("aws:ec2/eip:Eip")
+def _eip(r: Resource, c: _Ctx) -> tuple[float, str]:
+    return c.price("vpc.publicIpv4") * c.hours, "public IPv4 address"
+
+
+@_prices("aws:ec2/natGateway:NatGateway")
+def _nat(r: Resource, c: _Ctx) -> tuple[float, str]:
+    hours_cost = c.price("vpc.natGateway.hour") * c.hours
+    gb = _share(c, "natProcessedGb", r, c.of("aws:ec2/natGateway:NatGateway"))
+    return hours_cost + gb * c.price("vpc.natGateway.gb"), f"{c.hours:g} h + {gb:g} GB processed"
+
+
+@_prices("aws:ec2/vpcEndpoint:VpcEndpoint")
+def _endpoint(r: Resource, c: _Ctx) -> tuple[float, str]:
+    if _str(r.inputs.get("vpcEndpointType")) != "Interface":
+        return 0.0, "gateway endpoint (free)"
+    azs = max(1, len(_list(r.inputs.get("subnetIds"))))
+    peers = [e for e in c.of("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs.get("vpcEndpointType") == "Interface"]
+    gb = _share(c, "vpcEndpointProcessedGb", r, peers)
+    return (azs * c.hours * c.price("vpc.interfaceEndpoint.azHour") + gb * c.price("vpc.interfaceEndpoint.gb"),
+            f"interface endpoint in {azs} AZ(s)")
+
+
+def _entry_points(c: _Ctx) -> list[Resource]:
+    lbs = c.of("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+    apis = c.of("aws:apigatewayv2/api:Api")
+    return [*lbs, *apis]
+
+
+def _internet_egress(r: Resource, c: _Ctx) -> tuple[float, str]:
+    """Data transfer out, borne by CloudFront when present, else by the first entry point."""
+    if c.of("aws:cloudfront/distribution:Distribution"):
+        return 0.0, ""
+    entries = _entry_points(c)
+    if not entries or entries[0] is not r:
+        return 0.0, ""
+    gb = c.u("dataTransferOutGb")
+    return gb * c.price("dataTransfer.internet.gb"), f" + {gb:g} GB out"
+
+
+@_prices("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+def _lb(r: Resource, c: _Ctx) -> tuple[float, str]:
+    kind = "nlb" if r.inputs.get("loadBalancerType") == "network" else "alb"
+    rps = c.u("requestsPerMonth") / (c.hours * 3600)
+    gb_per_hour = c.u("dataTransferOutGb") / c.hours
+    lcu = max(rps / 25.0, gb_per_hour / 1.0)  # new connections/s per LCU vs processed GB/h per LCU
+    egress, note = _internet_egress(r, c)
+    cost = c.hours * (c.price(f"elb.{kind}.hour") + lcu * c.price(f"elb.{kind}.lcu")) + egress
+    return cost, f"{kind.upper()} {c.hours:g} h + {lcu * c.hours:.1f} LCU-h{note}"
+
+
+# --- databases ------------------------------------------------------------------------------------
+
+@_prices("aws:rds/instance:Instance")
+def _rds(r: Resource, c: _Ctx) -> tuple[float, str]:
+    cls = _str(r.inputs.get("instanceClass"))
+    multi = r.inputs.get("multiAz") is True
+    factor = 2.0 if multi else 1.0
+    compute = c.price(f"rds.instance.{cls}") * factor * c.hours
+    gb = _num(r.inputs.get("allocatedStorage"), c.p.assumptions["rdsDefaultAllocatedStorageGb"])
+    stype = _str(r.inputs.get("storageType")) or "gp3"
+    key = f"rds.storage.{stype if c.p.has(f'rds.storage.{stype}') else 'gp3'}" + (".multiAz" if multi else "")
+    return compute + gb * c.price(key), f"{cls} {'Multi-AZ' if multi else 'Single-AZ'} + {gb:g} GB {stype}"
+
+
+def _aurora_clusters(c: _Ctx) -> list[Resource]:
+    return c.of("aws:rds/cluster:Cluster")
+
+
+def _storage_bearers(c: _Ctx) -> list[Resource]:
+    """Who bears ``databaseStorageGb``: Aurora clusters, else DynamoDB tables when no RDS instance exists
+    (RDS instances bill their provisioned ``allocatedStorage`` instead)."""
+    if _aurora_clusters(c):
+        return _aurora_clusters(c)
+    return [] if c.of("aws:rds/instance:Instance") else c.of("aws:dynamodb/table:Table")
+
+
+@_prices("aws:rds/cluster:Cluster")
+def _aurora(r: Resource, c: _Ctx) -> tuple[float, str]:
+    gb = _share(c, "databaseStorageGb", r, _storage_bearers(c))
+    cost = gb * c.price("aurora.storage.gb")
+    detail = f"{gb:g} GB storage"
+    serverless = r.inputs.get("serverlessv2ScalingConfiguration") is not None
+    instances = c.of("aws:rds/clusterInstance:ClusterInstance")
+    if serverless and not instances:  # no instance registered: bill the ACUs here
+        acu = c.u("auroraAverageAcu")
+        cost += acu * c.hours * c.price("aurora.serverlessV2.acu")
+        detail += f" + {acu:g} ACU avg"
+    return cost, detail
+
+
+@_prices("aws:rds/clusterInstance:ClusterInstance")
+def _aurora_instance(r: Resource, c: _Ctx) -> tuple[float, str]:
+    cls = _str(r.inputs.get("instanceClass"))
+    if cls == "db.serverless":
+        acu = c.u("auroraAverageAcu")
+        return acu * c.hours * c.price("aurora.serverlessV2.acu"), f"Serverless v2, {acu:g} ACU average"
+    return c.price(f"aurora.instance.{cls}") * c.hours, f"{cls} {c.hours:g} h"
+
+
+def _proxied_capacity(r: Resource, c: _Ctx) -> tuple[float, str]:
+    """(vCPUs, 'vcpu') of the proxied RDS instances, or (ACUs, 'acu') for Aurora Serverless v2."""
+    targets = c.of("aws:rds/proxyTarget:ProxyTarget")
+    ids = {_str(t.inputs.get("dbInstanceIdentifier")) for t in targets} - {""}
+    instances = c.of("aws:rds/instance:Instance")
+    chosen = [i for i in instances if _str(i.inputs.get("identifier")) in ids] or instances
+    if chosen:
+        return sum(float(c.p.vcpus.get(_str(i.inputs.get("instanceClass")), 2)) for i in chosen), "vcpu"
+    members = c.of("aws:rds/clusterInstance:ClusterInstance")
+    provisioned = [m for m in members if _str(m.inputs.get("instanceClass")) != "db.serverless"]
+    if provisioned:
+        return sum(float(c.p.vcpus.get(_str(m.inputs.get("instanceClass")), 2)) for m in provisioned), "vcpu"
+    serverless = len(members) - len(provisioned) or (1 if _aurora_clusters(c) else 0)
+    return c.u("auroraAverageAcu") * serverless, "acu"
+
+
+@_prices("aws:rds/proxy:Proxy")
+def _proxy(r: Resource, c: _Ctx) -> tuple[float, str]:
+    amount, unit = _proxied_capacity(r, c)
+    if unit == "vcpu":
+        amount = max(2.0, amount)
+        return amount * c.hours * c.price("rds.proxy.vcpu"), f"{amount:g} vCPU of targets"
+    amount = max(8.0, amount)
+    return amount * c.hours * c.price("rds.proxy.acu"), f"{amount:g} ACU of targets (minimum 8)"
+
+
+@_prices("aws:elasticache/replicationGroup:ReplicationGroup")
+def _redis(r: Resource, c: _Ctx) -> tuple[float, str]:
+    node = _str(r.inputs.get("nodeType"))
+    groups = _num(r.inputs.get("numNodeGroups"))
+    if groups:
+        nodes = groups * (1 + _num(r.inputs.get("replicasPerNodeGroup")))
+    else:
+        nodes = _num(r.inputs.get("numCacheClusters"), 1.0) or 1.0
+    return nodes * c.hours * c.price(f"elasticache.node.{node}"), f"{nodes:g} x {node}"
+
+
+@_prices("aws:elasticache/cluster:Cluster")
+def _cache_cluster(r: Resource, c: _Ctx) -> tuple[float, str]:
+    node = _str(r.inputs.get("nodeType"))
+    nodes = _num(r.inputs.get("numCacheNodes"), 1.0) or 1.0
+    return nodes * c.hours * c.price(f"elasticache.node.{node}"), f"{nodes:g} x {node}"
+
+
+@_prices("aws:dynamodb/table:Table")
+def _dynamodb(r: Resource, c: _Ctx) -> tuple[float, str]:
+    gb = _share(c, "databaseStorageGb", r, _storage_bearers(c))
+    storage = gb * c.price("dynamodb.storage.gb")
+    mode = _str(r.inputs.get("billingMode")) or "PROVISIONED"
+    if mode == "PAY_PER_REQUEST":
+        peers = [t for t in c.of("aws:dynamodb/table:Table") if t.inputs.get("billingMode") == "PAY_PER_REQUEST"]
+        reads = _share(c, "dynamodbReadsPerMonth", r, peers)
+        writes = _share(c, "dynamodbWritesPerMonth", r, peers)
+        cost = reads / MILLION * c.price("dynamodb.onDemand.reads") + writes / MILLION * c.price(
+            "dynamodb.onDemand.writes")
+        return cost + storage, f"on-demand {reads:g} reads, {writes:g} writes, {gb:g} GB"
+    rcu, wcu = _num(r.inputs.get("readCapacity")), _num(r.inputs.get("writeCapacity"))
+    for gsi in _list(r.inputs.get("globalSecondaryIndexes")):
+        rcu += _num(_get(gsi, "readCapacity"))
+        wcu += _num(_get(gsi, "writeCapacity"))
+    cost = c.hours * (rcu * c.price("dynamodb.provisioned.rcu") + wcu * c.price("dynamodb.provisioned.wcu"))
+    return cost + storage, f"provisioned {rcu:g} RCU / {wcu:g} WCU, {gb:g} GB"
+
+
+# --- serverless & APIs ----------------------------------------------------------------------------
+
+def _arch(fn: Resource) -> str:
+    return "arm64" if "arm64" in _list(fn.inputs.get("architectures")) else "x86_64"
+
+
+def _memory_gb(fn: Resource, c: _Ctx) -> float:
+    return _num(fn.inputs.get("memorySize"), c.p.assumptions["lambdaDefaultMemoryMb"]) / 1024.0
+
+
+@_prices("aws:lambda/function:Function")
+def _lambda(r: Resource, c: _Ctx) -> tuple[float, str]:
+    requests = _share(c, "requestsPerMonth", r, c.of("aws:lambda/function:Function"))
+    gb_s = requests * c.u("avgLambdaDurationMs") / 1000.0 * _memory_gb(r, c)
+    cost = requests / MILLION * c.price("lambda.requests") + gb_s * c.price(f"lambda.gbSecond.{_arch(r)}")
+    return cost, f"{requests:g} invocations, {gb_s:,.0f} GB-s {_arch(r)}"
+
+
+def _function_for(name: str, c: _Ctx) -> Resource | None:
+    for fn in c.of("aws:lambda/function:Function"):
+        names = {_str(fn.inputs.get("name")), _str(_outputs(fn).get("name")), _str(_outputs(fn).get("arn"))} - {""}
+        if name in names or any(name.endswith(f":function:{n}") for n in names):
+            return fn
+    return None
+
+
+@_prices("aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig")
+def _provisioned(r: Resource, c: _Ctx) -> tuple[float, str]:
+    n = _num(r.inputs.get("provisionedConcurrentExecutions"))
+    fn = _function_for(_str(r.inputs.get("functionName")), c)
+    gb = _memory_gb(fn, c) if fn else c.p.assumptions["lambdaDefaultMemoryMb"] / 1024.0
+    arch = _arch(fn) if fn else "x86_64"
+    seconds = c.hours * 3600
+    return n * gb * seconds * c.price(f"lambda.provisioned.{arch}"), f"{n:g} x {gb * 1024:g} MB always warm"
+
+
+@_prices("aws:apigatewayv2/api:Api")
+def _api(r: Resource, c: _Ctx) -> tuple[float, str]:
+    apis = c.of("aws:apigatewayv2/api:Api")
+    if _str(r.inputs.get("protocolType")) == "WEBSOCKET":
+        peers = [a for a in apis if a.inputs.get("protocolType") == "WEBSOCKET"]
+        msgs = _share(c, "websocketMessagesPerMonth", r, peers)
+        mins = _share(c, "websocketConnectionMinutes", r, peers)
+        cost = msgs / MILLION * c.price("apigw.websocket.messages") + mins / MILLION * c.price(
+            "apigw.websocket.connectionMinutes")
+        egress, note = _internet_egress(r, c)
+        return cost + egress, f"{msgs:g} messages, {mins:g} connection minutes{note}"
+    peers = [a for a in apis if a.inputs.get("protocolType") != "WEBSOCKET"]
+    requests = _share(c, "requestsPerMonth", r, peers)
+    egress, note = _internet_egress(r, c)
+    return requests / MILLION * c.price("apigw.http.requests") + egress, f"{requests:g} HTTP API requests{note}"
+
+
+@_prices("aws:cloudfront/distribution:Distribution")
+def _cloudfront(r: Resource, c: _Ctx) -> tuple[float, str]:
+    peers = c.of("aws:cloudfront/distribution:Distribution")
+    gb = _share(c, "dataTransferOutGb", r, peers)
+    requests = _share(c, "cloudfrontRequestsPerMonth", r, peers)
+    cost = gb * c.price("cloudfront.dataTransfer.gb") + requests / 10_000 * c.price("cloudfront.requests.https")
+    return cost, f"{gb:g} GB out, {requests:g} requests"
+
+
+@_prices("aws:wafv2/webAcl:WebAcl")
+def _waf(r: Resource, c: _Ctx) -> tuple[float, str]:
+    rules = len(_list(r.inputs.get("rules")))
+    key = "cloudfrontRequestsPerMonth" if r.inputs.get("scope") == "CLOUDFRONT" else "requestsPerMonth"
+    peers = [w for w in c.of("aws:wafv2/webAcl:WebAcl") if (w.inputs.get("scope") == "CLOUDFRONT") ==
+             (key == "cloudfrontRequestsPerMonth")]
+    requests = _share(c, key, r, peers)
+    cost = c.price("waf.webAcl") + rules * c.price("waf.rule") + requests / MILLION * c.price("waf.requests")
+    return cost, f"web ACL + {rules} rule(s) + {requests:g} requests"
+
+
+# --- storage, messaging, observability ------------------------------------------------------------
+
+@_prices("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+def _s3(r: Resource, c: _Ctx) -> tuple[float, str]:
+    peers = c.of("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+    gb = _share(c, "s3StorageGb", r, peers)
+    puts, gets = _share(c, "s3PutRequestsPerMonth", r, peers), _share(c, "s3GetRequestsPerMonth", r, peers)
+    cost = gb * c.price("s3.standard.gb") + puts / 1000 * c.price("s3.requests.put") + gets / 1000 * c.price(
+        "s3.requests.get")
+    return cost, f"{gb:g} GB Standard"
+
+
+@_prices("aws:ecr/repository:Repository")
+def _ecr(r: Resource, c: _Ctx) -> tuple[float, str]:
+    peers = c.of("aws:ecr/repository:Repository")
+    gb = _share(c, "ecrStorageGb", r, peers) if c.u("ecrStorageGb") else c.p.assumptions["ecrGbPerRepository"]
+    return gb * c.price("ecr.storage.gb"), f"{gb:g} GB of images"
+
+
+@_prices("aws:secretsmanager/secret:Secret")
+def _secret(r: Resource, c: _Ctx) -> tuple[float, str]:
+    return c.price("secretsmanager.secret"), "1 secret"
+
+
+@_prices("aws:kms/key:Key")
+def _kms(r: Resource, c: _Ctx) -> tuple[float, str]:
+    return c.price("kms.key"), "1 customer managed key"
+
+
+@_prices("aws:cloudwatch/metricAlarm:MetricAlarm")
+def _alarm(r: Resource, c: _Ctx) -> tuple[float, str]:
+    queries = [q for q in _list(r.inputs.get("metricQueries")) if isinstance(q, Mapping) and q.get("metric")]
+    metrics = max(1, len(queries))
+    high_res = 0 < _num(r.inputs.get("period"), 60) < 60
+    key = "cloudwatch.alarm.highResolution" if high_res else "cloudwatch.alarm.standard"
+    return metrics * c.price(key), f"{metrics} metric(s){' high-resolution' if high_res else ''}"
+
+
+@_prices("aws:cloudwatch/compositeAlarm:CompositeAlarm")
+def _composite(r: Resource, c: _Ctx) -> tuple[float, str]:
+    return c.price("cloudwatch.alarm.composite"), "composite alarm"
+
+
+@_prices("aws:cloudwatch/dashboard:Dashboard")
+def _dashboard(r: Resource, c: _Ctx) -> tuple[float, str]:
+    return c.price("cloudwatch.dashboard"), "dashboard"
+
+
+@_prices("aws:cloudwatch/logGroup:LogGroup")
+def _logs(r: Resource, c: _Ctx) -> tuple[float, str]:
+    gb = _share(c, "logsIngestedGb", r, c.of("aws:cloudwatch/logGroup:LogGroup"))
+    return gb * c.price("cloudwatch.logs.ingestion.gb"), f"{gb:g} GB ingested"
+
+
+@_prices("aws:route53/zone:Zone")
+def _zone(r: Resource, c: _Ctx) -> tuple[float, str]:
+    return c.price("route53.hostedZone"), "hosted zone"
+
+
+@_prices("aws:route53/healthCheck:HealthCheck")
+def _health(r: Resource, c: _Ctx) -> tuple[float, str]:
+    fqdn = _str(r.inputs.get("fqdn"))
+    aws_endpoint = fqdn.endswith(".amazonaws.com") or fqdn.endswith(".cloudfront.net")
+    return c.price("route53.healthCheck.aws" if aws_endpoint else "route53.healthCheck.other"), "health check"
+
+
+@_prices("aws:ses/domainIdentity:DomainIdentity")
+def _ses(r: Resource, c: _Ctx) -> tuple[float, str]:
+    emails = _share(c, "sesEmailsPerMonth", r, c.of("aws:ses/domainIdentity:DomainIdentity"))
+    return emails / 1000 * c.price("ses.emails"), f"{emails:g} emails"
+
+
+@_prices("aws:sns/topic:Topic")
+def _sns(r: Resource, c: _Ctx) -> tuple[float, str]:
+    n = _share(c, "snsPublishesPerMonth", r, c.of("aws:sns/topic:Topic"))
+    return n / MILLION * c.price("sns.publishes"), f"{n:g} publishes"
+
+
+@_prices("aws:sqs/queue:Queue")
+def _sqs(r: Resource, c: _Ctx) -> tuple[float, str]:
+    n = _share(c, "sqsRequestsPerMonth", r, c.of("aws:sqs/queue:Queue"))
+    return n / MILLION * c.price("sqs.requests"), f"{n:g} requests"
+
+
+_IOT_TYPES: Final = ("aws:iot/topicRule:TopicRule", "aws:iot/thingType:ThingType", "aws:iot/policy:Policy")
+
+
+@_prices(*_IOT_TYPES)
+def _iot(r: Resource, c: _Ctx) -> tuple[float, str]:
+    msgs = c.u("iotMessagesPerMonth")
+    cost, parts = 0.0, []
+    bearer = next((x for t in _IOT_TYPES for x in c.of(t)), None)
+    if bearer is r:
+        cost += msgs / MILLION * c.price("iot.messages")
+        parts.append(f"{msgs:g} messages")
+    if r.type == "aws:iot/topicRule:TopicRule":
+        actions = sum(len(_list(r.inputs.get(k))) for k in (
+            "lambdas", "sqs", "sns", "dynamodbs", "dynamodbv2s", "kineses", "firehoses", "s3", "republishes",
+            "cloudwatchLogs", "cloudwatchMetrics", "https", "timestreams", "iotEvents", "stepFunctions")) or 1
+        cost += msgs / MILLION * (c.price("iot.rules") + actions * c.price("iot.actions"))
+        parts.append(f"rule with {actions} action(s)")
+    return cost, ", ".join(parts) or "no charge"
+
+
+# --- containers -----------------------------------------------------------------------------------
+
+def _task_definition_for(service: Resource, c: _Ctx) -> Resource | None:
+    ref = _str(service.inputs.get("taskDefinition"))
+    defs = c.of("aws:ecs/taskDefinition:TaskDefinition")
+    for d in defs:
+        family = _str(d.inputs.get("family"))
+        arn = _str(_outputs(d).get("arn"))
+        if (arn and ref == arn) or (family and (ref == family or f"task-definition/{family}:" in ref
+                                                or ref.startswith(f"{family}:"))):
+            return d
+    deps = set(getattr(service, "dependencies", ()) or ())
+    linked = [d for d in defs if d.urn in deps]
+    if linked:
+        return linked[0]
+    return defs[0] if len(defs) == 1 else None
+
+
+def _is_fargate(service: Resource) -> bool:
+    if service.inputs.get("launchType") == "FARGATE":
+        return True
+    providers = {_str(_get(s, "capacityProvider")) for s in _list(service.inputs.get("capacityProviderStrategies"))}
+    return bool(providers & {"FARGATE", "FARGATE_SPOT"})
+
+
+def _spot_fraction(service: Resource) -> float:
+    strategies = [s for s in _list(service.inputs.get("capacityProviderStrategies")) if isinstance(s, Mapping)]
+    total = sum(_num(s.get("weight"), 0.0) for s in strategies)
+    if not total:
+        return 0.0
+    return sum(_num(s.get("weight")) for s in strategies if s.get("capacityProvider") == "FARGATE_SPOT") / total
+
+
+@_prices("aws:ecs/service:Service")
+def _ecs_service(r: Resource, c: _Ctx) -> tuple[float, str]:
+    if not _is_fargate(r):
+        return 0.0, "EC2 launch type (instances priced separately)"
+    peers = [s for s in c.of("aws:ecs/service:Service") if _is_fargate(s)]
+    tasks = _share(c, "ecsAverageTaskCount", r, peers)
+    td = _task_definition_for(r, c)
+    if td is None:
+        raise _UnpricedError("task definition of the service")
+    vcpu = _num(td.inputs.get("cpu"), 256) / 1024.0
+    mem_gb = _num(td.inputs.get("memory"), 512) / 1024.0
+    arch = "arm64" if _str(_get(td.inputs.get("runtimePlatform"), "cpuArchitecture")) == "ARM64" else "x86_64"
+    spot = _spot_fraction(r)
+    on_demand = vcpu * c.price(f"fargate.vcpu.{arch}") + mem_gb * c.price(f"fargate.gb.{arch}")
+    spot_rate = vcpu * c.price(f"fargate.spot.vcpu.{arch}") + mem_gb * c.price(f"fargate.spot.gb.{arch}")
+    hourly = (1 - spot) * on_demand + spot * spot_rate
+    return tasks * c.hours * hourly, (f"{tasks:g} task(s) avg x {vcpu:g} vCPU/{mem_gb:g} GB {arch}"
+                                      + (f", {spot:.0%} Spot" if spot else ""))
+
+
+# --- entry point ----------------------------------------------------------------------------------
+
+def estimate(resources: Iterable[Resource], usage: Mapping[str, float],
+             prices: PriceTable | None = None) -> CostReport:
+    """Monthly cost of ``resources`` under ``usage``. Unpriced sizes are reported as $0 lines saying so."""
+    ctx = _Ctx([r for r in resources if r.custom], usage, prices or load_prices())
+    report = CostReport()
+    for r in ctx.resources:
+        pricer = _PRICERS.get(r.type)
+        if pricer is None:
+            continue
+        try:
+            usd, detail = pricer(r, ctx)
+        except _UnpricedError as e:
+            usd, detail = 0.0, f"no price for {e.args[0]} (add it to prices.json)"
+        report.lines.append(CostLine(r.urn, r.name, r.type, round(max(0.0, usd), 4), detail))
+    return report
