@@ -8,8 +8,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components import (
+    AlbTarget,
     ApiEdge,
     ApiEdgeArgs,
+    EcsTarget,
     GeneratedSecrets,
     HttpApi,
     HttpApiArgs,
@@ -18,6 +20,7 @@ from components import (
     MonitoringTargets,
     Network,
     NetworkArgs,
+    RdsTarget,
     SecretsArgs,
     ServerlessApp,
     ServerlessAppArgs,
@@ -31,6 +34,7 @@ from components import (
     WebSocketApi,
     WebSocketApiArgs,
     aws_provider,
+    edge_provider,
 )
 from components.alb import AlbArgs, AppLoadBalancer
 from components.archive import Archive, ArchiveArgs, ArchivedDatabase, ArchivedTable, retiring
@@ -39,6 +43,7 @@ from components.cdn import AppCdn, CdnArgs
 from components.container_app import ContainerApp, ContainerAppArgs, LoadBalancerAttachment
 from components.device_ingest import DeviceIngest, DeviceIngestArgs
 from components.dynamodb import Tables, TablesArgs
+from components.ecs_color import EcsColor, EcsColorArgs
 from components.front_door import CLOUDFRONT_ZONE_ID, AlbPlacement, Endpoint, FrontDoor, FrontDoorArgs, alias_weights
 from components.frontend import FrontendArgs, StaticSite
 from components.postgres import PostgresArgs, PostgresDatabase
@@ -46,7 +51,7 @@ from components.redis import RedisArgs, RedisCache
 from components.refs import StoreRef
 from components.rollback import AlbMetrics, LambdaMetrics, Rollback, RollbackArgs
 from components.ses import EmailArgs, EmailSender
-from cutover.config import BlueVariant, FrontDoorKind, GreenEndpoint, Retire, ServiceKind
+from cutover.config import BlueVariant, FrontDoorKind, GreenEndpoint, GreenVariant, Retire, ServiceKind
 from cutover.config.source import load_stack_config
 from cutover.errors import ConfigError
 
@@ -57,6 +62,7 @@ except ConfigError as exc:
 
 provider = aws_provider(cfg)
 with_provider = pulumi.ResourceOptions(provider=provider)
+edge_opts = pulumi.ResourceOptions(provider=edge_provider(cfg, provider))  # CLOUDFRONT-scope web ACLs
 invoke_opts = pulumi.InvokeOptions(provider=provider)
 account_id = aws.get_caller_identity(opts=invoke_opts).account_id
 zones = aws.get_availability_zones(state="available", opts=invoke_opts).names
@@ -104,12 +110,9 @@ if cfg.email is not None:
     store_refs |= email.refs()
 if cfg.frontend is not None and keep_green_data:
     frontend_acl = None
-    if cfg.frontend.waf:  # CLOUDFRONT scope: the web ACL and its log group live in us-east-1
-        frontend_provider = provider if cfg.region == "us-east-1" else aws.Provider(
-            "aws-us-east-1-frontend", region="us-east-1", default_tags=aws.ProviderDefaultTagsArgs(tags=cfg.tags))
+    if cfg.frontend.waf:
         frontend_acl = WebAcl("web-waf", WebAclArgs(cfg.namer, "web", "CLOUDFRONT", cfg.waf.rate_limit,
-                                                    cfg.environment.log_retention_days),
-                              opts=pulumi.ResourceOptions(provider=frontend_provider))
+                                                    cfg.environment.log_retention_days), opts=edge_opts)
     frontend = StaticSite("frontend", FrontendArgs(cfg.frontend, cfg.namer, cfg.environment, account_id,
                                                    frontend_acl.arn if frontend_acl else None),
                           opts=green_data_opts)
@@ -127,8 +130,6 @@ if cfg.serverless.services and not green_retired:  # green's compute leaves with
         serverless = ServerlessApp("serverless", ServerlessAppArgs(
             sls, cfg.namer, cfg.environment, store_refs,
             vpc=VpcPlacement(network.vpc_id, network.private_subnet_ids, network.has_internet_egress),
-            # Kinds no component builds yet: granted once their component lands here.
-            pending_kinds=frozenset({"table", "database", "cache", "email"}) - {k.split(":")[0] for k in store_refs},
             alias_weights=alias_weights(cfg.traffic, cfg.green_weight, retired_blue=cfg.retire is Retire.BLUE),
         ), opts=with_provider)
     except ConfigError as exc:
@@ -140,64 +141,83 @@ if cfg.serverless.services and not green_retired:  # green's compute leaves with
                                                    cfg.environment.log_retention_days), opts=with_provider)
         if cfg.edge.enabled:
             web_acl = None
-            if cfg.waf.enabled:  # CLOUDFRONT scope: the web ACL and its log group live in us-east-1
-                edge_provider = provider if cfg.region == "us-east-1" else aws.Provider(
-                    "aws-us-east-1", region="us-east-1", default_tags=aws.ProviderDefaultTagsArgs(tags=cfg.tags))
+            if cfg.waf.enabled:
                 web_acl = WebAcl("api-waf", WebAclArgs(cfg.namer, "api-edge", "CLOUDFRONT", cfg.waf.rate_limit,
-                                                       cfg.environment.log_retention_days),
-                                 opts=pulumi.ResourceOptions(provider=edge_provider))
+                                                       cfg.environment.log_retention_days), opts=edge_opts)
             api_edge = ApiEdge("api-edge", ApiEdgeArgs(cfg.edge, cfg.namer, http_api.api_endpoint,
                                                        web_acl.arn if web_acl else None), opts=with_provider)
 
 container_app = alb = cdn = devices = None
-if cfg.container is not None and cfg.alb is not None and not green_retired:  # the ecs variant (seed 001)
+# The ecs variant (seed 001). Its load balancer is deletion-protected in prod, so retire=green only
+# unguards it (step 1) and retireData=true removes it (step 2), like green's data.
+if cfg.container is not None and cfg.alb is not None and keep_green_data:
     ctr = cfg.container
     alb_acl = None
     if cfg.alb.waf:  # REGIONAL web ACL on the ALB itself (default only without a CDN in front)
         alb_acl = WebAcl("alb-waf", WebAclArgs(cfg.namer, "alb", "REGIONAL", cfg.waf.rate_limit,
-                                               cfg.environment.log_retention_days), opts=with_provider)
+                                               cfg.environment.log_retention_days), opts=green_data_opts)
     alb = AppLoadBalancer("alb", AlbArgs(
         cfg.alb, cfg.namer, cfg.environment, cfg.region, account_id, network.vpc_id, network.vpc_cidr,
         network.public_subnet_ids, ctr.port, ctr.health_path, ctr.deregistration_delay,
-        cloudfront_only=cfg.cdn is not None, web_acl_arn=alb_acl.arn if alb_acl else None), opts=with_provider)
+        cloudfront_only=cfg.cdn is not None, web_acl_arn=alb_acl.arn if alb_acl else None), opts=green_data_opts)
     try:
         container_app = ContainerApp("app", ContainerAppArgs(
             ctr, cfg.namer, cfg.environment, cfg.region, account_id, store_refs, network.vpc_id,
             network.private_subnet_ids, LoadBalancerAttachment(
                 alb.security_group_id, alb.target_group_arn, alb.arn_suffix, alb.target_group_arn_suffix,
-                listeners=[alb.https_listener, alb.http_listener])), opts=with_provider)
+                listeners=[alb.https_listener, alb.http_listener])), opts=green_data_opts)
     except ConfigError as exc:
         raise pulumi.RunError(f"configuration error: {exc}") from None
-    if cfg.cdn is not None and cfg.alb.domain_name is not None:
+    if cfg.cdn is not None and cfg.alb.domain_name is not None and not green_retired:
         cdn_acl = None
-        if cfg.waf.enabled:  # CLOUDFRONT scope: the web ACL and its log group live in us-east-1
-            app_edge_provider = provider if cfg.region == "us-east-1" else aws.Provider(
-                "aws-us-east-1-app", region="us-east-1", default_tags=aws.ProviderDefaultTagsArgs(tags=cfg.tags))
+        if cfg.waf.enabled:
             cdn_acl = WebAcl("app-waf", WebAclArgs(cfg.namer, "app-cdn", "CLOUDFRONT", cfg.waf.rate_limit,
-                                                   cfg.environment.log_retention_days),
-                             opts=pulumi.ResourceOptions(provider=app_edge_provider))
+                                                   cfg.environment.log_retention_days), opts=edge_opts)
         cdn = AppCdn("cdn", CdnArgs(cfg.cdn, cfg.namer, cfg.alb.domain_name, cdn_acl.arn if cdn_acl else None),
                      opts=with_provider)
-    if cfg.devices is not None:
+    if cfg.devices is not None and not green_retired:
         devices = DeviceIngest("devices", DeviceIngestArgs(
             cfg.devices, cfg.namer, cfg.environment, cfg.region, account_id,
             cdn.url if cdn is not None else f"https://{cfg.alb.domain_name}",
             store_refs[f"secret:{cfg.devices.api_key_secret}"]), opts=with_provider)
+
+# Blue built with the ECS variant (seed 004's current system). Like green's ECS variant above, its
+# deletion-protected load balancer is unguarded by retire=blue (step 1) and leaves with retireData.
+blue_ecs = None
+blue_retired = cfg.retire is Retire.BLUE
+blue_opts = pulumi.ResourceOptions.merge(with_provider, pulumi.ResourceOptions(
+    transformations=[retiring("blue")])) if blue_retired else with_provider
+if cfg.blue_ecs is not None and not (blue_retired and cfg.retire_data):
+    bcfg = cfg.blue_ecs
+    blue_alb_acl = blue_cdn_acl = None
+    if bcfg.alb.waf:
+        blue_alb_acl = WebAcl("blue-alb-waf", WebAclArgs(cfg.namer, "blue-alb", "REGIONAL", cfg.waf.rate_limit,
+                                                         cfg.environment.log_retention_days), opts=blue_opts)
+    if bcfg.cdn is not None and cfg.waf.enabled:
+        blue_cdn_acl = WebAcl("blue-waf", WebAclArgs(cfg.namer, "blue-cdn", "CLOUDFRONT", cfg.waf.rate_limit,
+                                                     cfg.environment.log_retention_days), opts=edge_opts)
+    try:
+        blue_ecs = EcsColor("blue", EcsColorArgs(
+            bcfg, "blue", cfg.namer, cfg.environment, cfg.region, account_id, store_refs, network.vpc_id,
+            network.vpc_cidr, network.public_subnet_ids, network.private_subnet_ids,
+            alb_web_acl_arn=blue_alb_acl.arn if blue_alb_acl else None,
+            cdn_web_acl_arn=blue_cdn_acl.arn if blue_cdn_acl else None), opts=blue_opts)
+    except ConfigError as exc:
+        raise pulumi.RunError(f"configuration error: {exc}") from None
 
 # 5. Front door, traffic weights, rollback and cleanup.
 traffic = cfg.traffic
 front_door = rollback = archive = None
 for placeholder in traffic.placeholders():
     pulumi.log.warn(f"{placeholder} still holds the profile's placeholder: replace it before deploying")
-pending: list[str] = []  # colors whose variant is not built by this program yet
-
 blue_ep: Endpoint | None = None
 if cfg.retire is not Retire.BLUE and traffic.blue.variant is BlueVariant.EXTERNAL:
     b = traffic.blue
     blue_ep = Endpoint(dns_name=b.dns_name, zone_id=b.zone_id, ips=b.targets, port=b.port, protocol=b.protocol,
                       health_check_path=b.health_check_path)
-elif cfg.retire is not Retire.BLUE and traffic.blue.variant is BlueVariant.ECS:
-    pending.append("traffic.blue.variant=ecs (the ECS variant is not wired into this program yet)")
+elif blue_ecs is not None and not blue_retired:
+    blue_ep = Endpoint(dns_name=blue_ecs.endpoint_dns_name, zone_id=blue_ecs.endpoint_zone_id,
+                      health_check_fqdn=blue_ecs.health_check_fqdn, health_check_path=traffic.blue.health_check_path)
 
 green_ep: Endpoint | None = None
 if not green_retired and traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE53):
@@ -215,18 +235,26 @@ if not green_retired and traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE
         green_ep = Endpoint(dns_name=api_edge.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
     elif endpoint is GreenEndpoint.FRONTEND and frontend is not None:
         green_ep = Endpoint(dns_name=frontend.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
-    else:
-        pending.append(f"traffic.green.endpoint={endpoint.value} ({traffic.green.variant.value} green is not built "
-                       "by this program yet)")
+    elif endpoint is GreenEndpoint.CDN and cdn is not None:
+        green_ep = Endpoint(dns_name=cdn.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
+    elif endpoint is GreenEndpoint.ALB and alb is not None:
+        green_ep = Endpoint(dns_name=alb.dns_name, zone_id=alb.zone_id,
+                            health_check_fqdn=cfg.alb.domain_name if cfg.alb and cfg.alb.domain_name else alb.dns_name)
+    else:  # the parser checks that the endpoint's section exists; this is a program error
+        raise pulumi.RunError(f"traffic.green.endpoint={endpoint.value}: the {traffic.green.variant.value} green "
+                              "built no such endpoint")
 
-for item in pending:
-    pulumi.log.warn(f"front door not built: {item}")
-if traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE53) and not pending:
+if traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE53):
+    front_acl = None
+    if traffic.kind is FrontDoorKind.ALB and cfg.waf.enabled:  # REGIONAL web ACL on the front door's ALB
+        front_acl = WebAcl("front-waf", WebAclArgs(cfg.namer, "front", "REGIONAL", cfg.waf.rate_limit,
+                                                   cfg.environment.log_retention_days), opts=with_provider)
     front_door = FrontDoor("front-door", FrontDoorArgs(
         traffic, cfg.namer, cfg.environment, cfg.green_weight, account_id, cfg.region, blue_ep, green_ep,
         # The public route table must get the route to the peered VPC: Network declares its routes
         # inline and does not expose the table yet, so that route is the lead's to wire.
-        placement=AlbPlacement(network.vpc_id, network.vpc_cidr, network.public_subnet_ids)),
+        placement=AlbPlacement(network.vpc_id, network.vpc_cidr, network.public_subnet_ids),
+        web_acl_arn=front_acl.arn if front_acl else None),
         opts=with_provider)
 elif traffic.kind is FrontDoorKind.ALIAS and serverless is not None:
     front_door = FrontDoor("front-door", FrontDoorArgs(
@@ -234,23 +262,31 @@ elif traffic.kind is FrontDoorKind.ALIAS and serverless is not None:
         function_names={svc: serverless.functions[svc].name for svc in traffic.stable_versions}),
         opts=with_provider)
 
-# Automatic rollback while both colors are live. Not for the alias kind yet: the rollback Lambda clears
-# the alias's AdditionalVersionWeights (all traffic to its primary version), but ServerlessApp makes
-# the newest version the primary and the pinned stable one the additional version, so clearing would
-# send everything to green. It is wired once ServerlessApp pins the stable version as the primary.
-if traffic.kind is FrontDoorKind.ALIAS and traffic.stable_versions:
-    pulumi.log.warn("automatic rollback is not wired for frontDoor.kind=alias yet (see __main__ section 5)")
-if front_door is not None and cfg.retire is Retire.NONE and traffic.kind is not FrontDoorKind.ALIAS:
+# Automatic rollback while both colors are live. Alias kind: blue is each pinned service's stable
+# version, the live alias's primary; the rollback Lambda clears the additional (green) version weights.
+alias_rollback = traffic.kind is FrontDoorKind.ALIAS and bool(traffic.stable_versions)
+if alias_rollback and traffic.rollback.lambda_error_percent is None:
+    pulumi.log.warn("no automatic rollback for frontDoor.kind=alias: set traffic.rollback.lambdaErrorPercent")
+    alias_rollback = False
+if front_door is not None and cfg.retire is Retire.NONE and (traffic.kind is not FrontDoorKind.ALIAS or alias_rollback):
     alb_metrics = lambda_metrics = None
     api_ids = {"http": http_api.api_id} if http_api is not None else {}
     if traffic.kind is FrontDoorKind.ALB:
         assert front_door.load_balancer_arn_suffix is not None
         alb_metrics = AlbMetrics(front_door.load_balancer_arn_suffix, front_door.target_group_arn_suffixes["green"],
                                  lambda_target=True)
+    elif traffic.green.variant is GreenVariant.ECS and alb is not None:  # green's own load balancer
+        alb_metrics = AlbMetrics(alb.arn_suffix, alb.target_group_arn_suffix)
     if serverless is not None:
         front_services = [s.name for s in cfg.serverless.services if s.kind is not ServiceKind.WORKER]
         if traffic.kind is FrontDoorKind.ALB and traffic.green.service:
             lambda_metrics = LambdaMetrics({traffic.green.service: serverless.functions[traffic.green.service].name})
+        elif traffic.kind is FrontDoorKind.ALIAS:  # green: the new version behind each pinned service's alias
+            pinned = sorted(traffic.stable_versions)
+            lambda_metrics = LambdaMetrics({s: serverless.functions[s].name for s in pinned},
+                                           alias=front_door.rollback_target.alias_name,
+                                           executed_versions={s: serverless.functions[s].version for s in pinned})
+            api_ids = {}  # the API's 5xx mix both versions: only green's own errors may roll it back
         else:
             lambda_metrics = LambdaMetrics({s: serverless.functions[s].name for s in front_services})
     rollback = Rollback("rollback", RollbackArgs(
@@ -262,18 +298,37 @@ if front_door is not None and cfg.retire is Retire.NONE and traffic.kind is not 
 if cfg.retire is not Retire.NONE:
     retired_dbs = [ArchivedDatabase("database:main", aurora.cluster_identifier, cluster=True)] \
         if aurora is not None and green_retired else []
+    if postgres is not None and green_retired:
+        retired_dbs.append(ArchivedDatabase("database:main", postgres.instance_identifier, cluster=False))
+    if cfg.retire is Retire.BLUE:  # blue's databases live outside this stack: archived by identifier
+        retired_dbs += [ArchivedDatabase(f"blue:{d.identifier}", d.identifier, d.cluster)
+                        for d in traffic.blue.databases]
     retired_tables = [ArchivedTable(n, arn) for n, arn in sorted(tables.arns.items())] \
         if tables is not None and green_retired else []
     archive = Archive("archive", ArchiveArgs(cfg.namer, cfg.environment, account_id, cfg.region, cfg.retire.value,
                                              retired_dbs, retired_tables), opts=with_provider)
 
-# 6. Monitoring, alarms and budget.
-monitoring = Monitoring(
-    "monitoring",
-    MonitoringArgs(cfg.monitoring, cfg.namer, cfg.region, account_id, cfg.budget, cfg.tags["cutover:stack"],
-                   cfg.alert_email, MonitoringTargets()),
-    opts=with_provider,
-)
+# 6. Monitoring, alarms and budget: the seeds' thresholds on whatever this stack runs.
+albs: dict[str, AlbTarget] = {}
+ecs_services: dict[str, EcsTarget] = {}
+if alb is not None and container_app is not None:
+    albs["app"] = AlbTarget(alb.arn_suffix, alb.target_group_arn_suffix)
+    ecs_services["app"] = EcsTarget(container_app.cluster_name, container_app.service_name)
+if blue_ecs is not None:
+    albs["blue"] = AlbTarget(blue_ecs.alb.arn_suffix)
+    ecs_services |= {f"blue-{n}": EcsTarget(a.cluster_name, a.service_name) for n, a in blue_ecs.apps.items()}
+if front_door is not None and front_door.load_balancer_arn_suffix is not None:
+    albs["front"] = AlbTarget(front_door.load_balancer_arn_suffix)
+monitoring = Monitoring("monitoring", MonitoringArgs(
+    cfg.monitoring, cfg.namer, cfg.region, account_id, cfg.budget, cfg.tags["cutover:stack"], cfg.alert_email,
+    MonitoringTargets(
+        lambda_functions={n: f.name for n, f in serverless.functions.items()} if serverless is not None else {},
+        http_apis={"http": http_api.api_id} if http_api is not None else {},
+        rds={"main": RdsTarget(postgres.instance_identifier, postgres.instance_class, postgres.allocated_storage_gb)}
+        if postgres is not None else {},
+        albs=albs, ecs_services=ecs_services,
+        dynamodb_tables=dict(tables.names) if tables is not None else {})),
+    opts=with_provider)
 
 # 7. Outputs: identifiers only; secret values never leave Secrets Manager.
 pulumi.export("profile", cfg.profile)

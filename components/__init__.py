@@ -22,7 +22,8 @@ from components.monitoring import (
     RdsTarget,
 )
 from components.network import Network, NetworkArgs
-from components.platform import StackProfile, StackProfileArgs, aws_provider
+from components.platform import StackProfile, StackProfileArgs
+from components.providers import aws_provider, edge_provider
 from components.postgres import PostgresArgs, PostgresDatabase
 from components.redis import RedisArgs, RedisCache
 from components.rollback import AlbMetrics, LambdaMetrics, Rollback, RollbackArgs
@@ -98,5 +99,6 @@ __all__ = [
     "WebSocketApi",
     "WebSocketApiArgs",
     "aws_provider",
+    "edge_provider",
     "retiring",
 ]

@@ -155,17 +155,19 @@ class AppLoadBalancer(pulumi.ComponentResource):
             "targetGroupArn": self.target_group_arn, "securityGroupId": self.security_group_id,
         })
 
-    def new_target_group(self, key: str) -> aws.lb.TargetGroup:
-        """An ``ip`` target group for the app's port and health path (blue/green adds one per color)."""
+    def new_target_group(self, key: str, port: int | None = None, health_check_path: str | None = None,
+                         parent: pulumi.Resource | None = None) -> aws.lb.TargetGroup:
+        """An ``ip`` target group, by default for the app's port and health path; another service
+        behind the same load balancer (a path rule) passes its own port, health path and parent."""
         args = self._args
         return aws.lb.TargetGroup(
             f"{self._name}-{key}", name=args.namer.name(Kind.TARGET_GROUP, key), target_type="ip",
-            vpc_id=args.vpc_id, port=args.target_port, protocol="HTTP", protocol_version="HTTP1",
+            vpc_id=args.vpc_id, port=port or args.target_port, protocol="HTTP", protocol_version="HTTP1",
             deregistration_delay=args.deregistration_delay,
-            health_check={"enabled": True, "path": args.health_check_path, "protocol": "HTTP",
+            health_check={"enabled": True, "path": health_check_path or args.health_check_path, "protocol": "HTTP",
                           "port": "traffic-port", "matcher": "200-399", "interval": 15, "timeout": 5,
                           "healthy_threshold": 2, "unhealthy_threshold": 3},
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=pulumi.ResourceOptions(parent=parent or self))
 
     def _log_bucket(self) -> SecureBucket:
         args = self._args

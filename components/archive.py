@@ -3,14 +3,16 @@ its stateful resources leave the stack safely.
 
 The engine refuses to delete ``protect``ed resources, so cleanup takes two ``pulumi up`` runs:
 
-1. ``cutover:retire=<color>``: the color's compute and routing leave the program. Its data stays but
-   passes through ``retiring(...)``: ``protect`` off, buckets/tables/caches/secrets
+1. ``cutover:retire=<color>``: the color's routing and its unguarded compute (functions, APIs) leave
+   the program. Its data, and compute AWS guards with deletion protection (an ECS color's load
+   balancer, with the services behind it), stay but pass through ``retiring(...)``: ``protect`` off,
+   load balancer deletion protection off, buckets/tables/caches/secrets/ECR repositories
    ``retain_on_delete`` (removing them later leaves them in AWS), RDS/Aurora ``deletion_protection``
    off with a final snapshot (``skip_final_snapshot=False`` + ``final_snapshot_identifier``) and
    ``retain_on_delete`` off (removing them later deletes them after that snapshot). ``Archive``
    builds the archive bucket, the KMS key export tasks require, and the RDS snapshot-export role,
    and prints the exact export commands.
-2. ``cutover:retireData=true``: the data components are no longer built.
+2. ``cutover:retireData=true``: the data components, and the guarded compute, are no longer built.
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ from cutover.naming import Kind, Namer, fit
 
 # Removed from the stack but kept in AWS once their component leaves the program.
 RETAINED_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "aws:dynamodb/table:Table",
-                  "aws:elasticache/replicationGroup:ReplicationGroup", "aws:secretsmanager/secret:Secret")
+                  "aws:elasticache/replicationGroup:ReplicationGroup", "aws:secretsmanager/secret:Secret",
+                  "aws:ecr/repository:Repository")
+# AWS refuses to delete these while their own deletion protection is on: step 1 turns it off, so
+# the load balancer of a retired ECS color can leave in step 2 (it carries no data).
+UNGUARDED_TYPES = {"aws:lb/loadBalancer:LoadBalancer": "enable_deletion_protection"}
 # Deleted after a final snapshot once their component leaves the program.
 SNAPSHOT_TYPES = ("aws:rds/cluster:Cluster", "aws:rds/instance:Instance")
 RDS_MEMBER_TYPES = ("aws:rds/clusterInstance:ClusterInstance",)  # deleted with their cluster
@@ -60,6 +66,8 @@ def retiring(color: str) -> pulumi.ResourceTransformation:
                 props["final_snapshot_identifier"] = fit(f"{name}-{color}-final", Kind.RDS_IDENTIFIER)
         elif args.type_ in RDS_MEMBER_TYPES:
             retain = False
+        elif args.type_ in UNGUARDED_TYPES:
+            props[UNGUARDED_TYPES[args.type_]] = False
         opts = pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(protect=False,
                                                                                retain_on_delete=retain))
         return pulumi.ResourceTransformationResult(props, opts)

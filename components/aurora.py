@@ -106,8 +106,9 @@ class AuroraPostgres(pulumi.ComponentResource):
                 db_subnet_group_name=subnets.name,
                 publicly_accessible=False,
                 auto_minor_version_upgrade=True,
-                # Tiers 0-1 pause and resume together with the writer.
-                promotion_tier=min(n - 1, 1),
+                # Tiers 0-1 scale, pause and resume with the writer; tier 2 readers scale on their own
+                # load (aurora.readerScalesWithWriter: false), idling at minCapacity.
+                promotion_tier=cfg.promotion_tier(n),
                 performance_insights_enabled=cfg.performance_insights,
                 performance_insights_retention_period=7 if cfg.performance_insights else None,
                 copy_tags_to_snapshot=True,

@@ -11,7 +11,8 @@
   API Gateway domain works when that domain lists the record name as an alternate domain name);
   IPs or an alias-able blue (an ALB) give A records, green then as an alias A record.
 * ``alias``: no resources here; ``alias_weights`` gives ``ServerlessAppArgs.alias_weights`` so each
-  ``live`` alias sends ``greenWeight`` percent to the newest version and the rest to the pinned one.
+  ``live`` alias keeps the pinned stable version as its primary and sends ``greenWeight`` percent to
+  the newest version as its additional version (rollback: clear the additional weights).
 
 Both colors stay registered at weight 0 and 100 (rollback is one weight change); only the cleanup
 path (``cutover:retire``) removes a color, which the caller expresses by passing ``None`` for it.
@@ -28,6 +29,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.alb import log_delivery_principal
 from components.bucket import SecureBucket, SecureBucketArgs
 from cutover.config import EnvironmentSettings, LifecycleConfig
 from cutover.config.traffic import BlueVariant, FrontDoorKind, TrafficConfig
@@ -37,10 +39,6 @@ from cutover.weights import alb_split, alias_fraction, route53_split
 CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"  # every CloudFront distribution's alias hosted zone
 ALIAS_NAME = "live"
 BLUE, GREEN = "blue", "green"
-# Elastic Load Balancing's log-delivery account per region (regions opened before August 2022);
-# newer regions deliver as the logdelivery.elasticloadbalancing.amazonaws.com service principal.
-ELB_LOG_ACCOUNTS = {"us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980",
-                    "us-west-2": "797873946194", "eu-west-1": "156460612806", "eu-central-1": "054676820928"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +76,7 @@ class FrontDoorArgs:
     blue: Endpoint | None  # None once blue is retired (or for a green-only front door)
     green: Endpoint | None  # None once green is retired
     placement: AlbPlacement | None = None  # alb kind
+    web_acl_arn: pulumi.Input[str] | None = None  # alb kind: a REGIONAL WebAcl.arn on the load balancer
     function_names: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # alias kind: service -> name
 
 
@@ -99,15 +98,17 @@ class RollbackTarget:
 
 
 def alias_weights(config: TrafficConfig, green_weight: int, retired_blue: bool) -> dict[str, tuple[str, float]]:
-    """``ServerlessAppArgs.alias_weights`` for the alias kind: the stable version keeps 1 - fraction.
+    """``ServerlessAppArgs.alias_weights`` for the alias kind: service -> (stable version, green fraction).
 
-    The alias's primary version is the newest published one (green); the pinned stable version is
-    the additional version. At 100 the stable version stays at weight 0.0 until ``retire=blue``.
+    The pinned stable version (blue) is the alias's primary version; the newest published version
+    (green) is the additional version at exactly ``green_weight / 100``. At 100 the stable version
+    stays primary with green at weight 1.0, so the rollback Lambda still only has to clear the
+    additional weights; ``retire=blue`` (or no pinned version) leaves the new version alone.
     """
     if config.kind is not FrontDoorKind.ALIAS or retired_blue:
         return {}
-    stable_share = round(1.0 - alias_fraction(green_weight), 2)
-    return {svc: (version, stable_share) for svc, version in sorted(config.stable_versions.items())}
+    green = alias_fraction(green_weight)
+    return {svc: (version, green) for svc, version in sorted(config.stable_versions.items())}
 
 
 def record_type(config: TrafficConfig, green_zone: bool) -> str:
@@ -205,6 +206,9 @@ class FrontDoor(pulumi.ComponentResource):
             enable_deletion_protection=args.env.deletion_protection, idle_timeout=60,
             access_logs={"bucket": logs.bucket_name, "enabled": True, "prefix": "front"},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[logs]))
+        if args.web_acl_arn is not None:
+            aws.wafv2.WebAclAssociation(f"{name}-waf", resource_arn=self.load_balancer.arn,
+                                        web_acl_arn=args.web_acl_arn, opts=child)
 
         split = alb_split(args.green_weight)
         forward: list[dict[str, Any]] = []
@@ -244,16 +248,14 @@ class FrontDoor(pulumi.ComponentResource):
         args = self._args
         bucket_name = args.namer.bucket("front-logs", args.account_id)
         arn = f"arn:aws:s3:::{bucket_name}/front/AWSLogs/{args.account_id}/*"
-        account = ELB_LOG_ACCOUNTS.get(args.region)
-        principal = {"AWS": f"arn:aws:iam::{account}:root"} if account else \
-            {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
-        statement = {"Sid": "ElbAccessLogs", "Effect": "Allow", "Principal": principal, "Action": "s3:PutObject",
+        statement = {"Sid": "ElbAccessLogs", "Effect": "Allow", "Principal": log_delivery_principal(args.region),
+                     "Action": "s3:PutObject",
                      "Resource": arn}
         return SecureBucket(
             f"{self._name}-logs",
-            SecureBucketArgs(bucket_name=bucket_name, versioning=False, retain=False,
+            SecureBucketArgs(bucket_name=bucket_name, versioning=args.env.bucket_versioning, retain=False,
                              lifecycle=LifecycleConfig(expire_days=max(args.env.log_retention_days, 30),
-                                                       glacier_after_days=None, noncurrent_expire_days=None,
+                                                       glacier_after_days=None, noncurrent_expire_days=7,
                                                        abort_incomplete_upload_days=1),
                              policy_statements=[statement]),  # ALB access logs support only SSE-S3
             opts=pulumi.ResourceOptions(parent=self))

@@ -9,17 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
 
 from cutover.config import StackConfig
-
-
-def aws_provider(cfg: StackConfig) -> aws.Provider:
-    return aws.Provider(
-        "aws",
-        region=cfg.region,
-        default_tags=aws.ProviderDefaultTagsArgs(tags=cfg.tags),
-    )
 
 
 @dataclass(frozen=True)

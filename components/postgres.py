@@ -114,6 +114,7 @@ class PostgresDatabase(pulumi.ComponentResource):
             monitoring_role_arn=monitoring_role.arn if monitoring_role else None,
             enabled_cloudwatch_logs_exports=["postgresql"],
             apply_immediately=not env.is_prod,  # prod changes wait for the maintenance window
+            tags=cfg.suppress_tags or None,  # policy waivers (postgres.suppress), with their reasons
             opts=pulumi.ResourceOptions(parent=self, protect=keep, retain_on_delete=keep, depends_on=[logs]))
 
         self.security_group_id = sg.id

@@ -101,6 +101,7 @@ class RedisCache(pulumi.ComponentResource):
             apply_immediately=not env.is_prod,
             log_delivery_configurations=[{"destination": slow_log.name, "destination_type": "cloudwatch-logs",
                                           "log_format": "json", "log_type": "slow-log"}],
+            tags=cfg.suppress_tags or None,  # policy waivers (cache.<name>.suppress), with their reasons
             opts=stateful)
 
         self.security_group_id = sg.id

@@ -9,6 +9,11 @@ alarms (60 s periods, N of N minutes, missing data not breaching) -> composite a
 
 The Lambda's role may change only this stack's front door: the listener (alb), the hosted zone's
 records of one name (route53) or the services' aliases (alias), and write only the record.
+
+For the alias kind, blue is each pinned service's stable version (the ``live`` alias's primary)
+and green the newly published version (its additional version): the alarms read green's own
+errors (``Resource=<function>:live``, ``ExecutedVersion=<new version>``), and the rollback clears
+the additional version weights.
 """
 
 from __future__ import annotations
@@ -272,6 +277,9 @@ class Rollback(pulumi.ComponentResource):
                         "route53:ChangeResourceRecordSetsActions": ["UPSERT"]}}),
                 iam.statement(["route53:ListResourceRecordSets"], resources, sid="ReadRecords")]
         else:
+            # GetAlias/UpdateAlias authorize against the unqualified function ARN (resource type
+            # "function"; the alias is a request parameter, not a qualifier), so an alias ARN here
+            # would deny them. No condition key names the alias: these functions' ARNs, nothing more.
             stmts.append(iam.statement(["lambda:GetAlias", "lambda:UpdateAlias"], resources, sid="ResetAliases"))
         return iam.document(*stmts)
 

@@ -6,7 +6,9 @@ used store ref), an arm64 function with active tracing that publishes a version 
 and an alias ``live`` on that version. Everything that invokes a service (API integrations,
 schedules, other services) targets the alias, so the blue/green step can shift traffic between
 versions with the alias's ``routing_config`` (``ServerlessAppArgs.alias_weights``) without ever
-replacing it.
+replacing it. A service with a pinned stable version keeps that version as the alias's primary
+and sends only green's fraction to the newly published version (the additional version), so an
+automatic rollback is one call: clear the additional version weights.
 
 Functions join the VPC only when they use a store that lives there (``StoreRef.in_vpc``: RDS
 Proxy, Redis, Aurora): then they get private subnets, their own security group (egress only), an
@@ -74,8 +76,10 @@ class ServerlessAppArgs:
     # Ref kinds whose producing component is not wired into the program yet: uses of them are
     # skipped with a warning instead of failing (remove a kind once its component is wired).
     pending_kinds: frozenset[str] = frozenset()
-    # Blue/green hook: service -> (version, weight 0..1) sent to that version by the live alias,
-    # the rest going to the newly published version. Absent: all traffic on the new version.
+    # Blue/green hook: service -> (stable version, weight 0..1). The live alias's primary version is
+    # the stable one, and the newly published version gets the weight as its additional version
+    # (green's fraction; 1.0 still keeps the stable version as the instant rollback target).
+    # Absent: the alias points at the newly published version only.
     alias_weights: Mapping[str, tuple[str, float]] = field(default_factory=dict)
     color: str = ""  # "" or "blue"/"green": becomes part of every physical name when set
 
@@ -148,12 +152,11 @@ class ServerlessApp(pulumi.ComponentResource):
             description=f"{args.namer.prefix} {svc} ({s.kind.value})",
             # The role's permissions must exist first: Lambda checks the ENI actions at creation.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, log_group]))
-        weights = args.alias_weights.get(svc)
+        version, routing = _alias_routing(fn.version, args.alias_weights.get(svc))
         alias = aws.lambda_.Alias(
-            f"{base}-{ALIAS}", name=ALIAS, function_name=fn.name, function_version=fn.version,
+            f"{base}-{ALIAS}", name=ALIAS, function_name=fn.name, function_version=version,
             description="what every integration invokes; blue/green shifts its routing weights",
-            routing_config={"additional_version_weights": {weights[0]: weights[1]}} if weights else None,
-            opts=child)
+            routing_config=routing, opts=child)
         target = LambdaTarget(service=svc, function_name=fn.name, alias_name=ALIAS, alias_arn=alias.arn,
                               invoke_arn=alias.invoke_arn)
 
@@ -226,6 +229,24 @@ class ServerlessApp(pulumi.ComponentResource):
         alias = self.aliases[svc]
         return StoreRef(key=f"function:{svc}", resource_arns=[alias.arn], read_actions=("lambda:InvokeFunction",),
                         write_actions=(), env={f"{_env_name(svc)}_FUNCTION_ARN": alias.arn})
+
+
+def _alias_routing(new_version: pulumi.Output[str], split: tuple[str, float] | None
+                   ) -> tuple[pulumi.Input[str], pulumi.Output[dict[str, Any] | None] | None]:
+    """The ``live`` alias's primary version and routing config.
+
+    No split (no pinned version, or blue retired): the newly published version only. A split
+    ``(stable, weight)``: the stable version is the primary and the new version the additional
+    version at ``weight``, so clearing the additional weights (the rollback Lambda) sends
+    everything back to the stable version. The new version is known only after publishing, so the
+    routing config is an Output; when it equals the stable version (nothing new was published)
+    there is nothing to split, and Lambda rejects an additional version equal to the primary.
+    """
+    if split is None:
+        return new_version, None
+    stable, weight = split
+    return stable, new_version.apply(
+        lambda new: None if new == stable else {"additional_version_weights": {new: weight}})
 
 
 def _build_order(services: Sequence[ServiceConfig]) -> list[ServiceConfig]:

@@ -13,6 +13,8 @@ USAGE_KEYS = (
     "dynamodbReadsPerMonth", "dynamodbWritesPerMonth", "s3StorageGb", "dataTransferOutGb",
     "logsIngestedGb", "sesEmailsPerMonth", "ecsAverageTaskCount", "auroraAverageAcu",
     "cloudfrontRequestsPerMonth", "iotMessagesPerMonth", "databaseStorageGb",
+    "auroraReaderAverageAcu",  # Aurora readers in promotion tier 2+ (0: the cluster's minCapacity)
+    "cloudfrontFreeTierShare",  # 0..1 of the account's always-free CloudFront allowance (default 0: none)
 )
 
 
@@ -40,5 +42,6 @@ def parse_budget(r: Reader) -> BudgetConfig:
 
 
 def parse_usage(r: Reader) -> UsageConfig:
-    values = tuple((k, r.number(k, 0.0, minimum=0)) for k in USAGE_KEYS)
+    values = tuple((k, r.number(k, 0.0, minimum=0, maximum=1 if k == "cloudfrontFreeTierShare" else None))
+                   for k in USAGE_KEYS)
     return UsageConfig(values=values)

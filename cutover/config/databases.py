@@ -9,7 +9,14 @@
         keys: {"business:{businessId}:products": 3600, "session:{token}": 86400}
 
 Multi-AZ, backups and deletion protection follow the environment (``settings``); prod refuses to
-turn them off here.
+turn them off here, except Multi-AZ with a written waiver of the policy that requires it:
+
+    postgres:
+      multiAz: false
+      suppress: {rds-multi-az: "<why, at least 20 characters>"}   # a cutover:suppress:* tag
+
+``suppress`` (both sections) lists policy waivers: each becomes a ``cutover:suppress:<policy>`` tag
+and the plan reports that policy's findings on the resource as "suppressed" with the reason.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import re
 from dataclasses import dataclass
 
 from cutover.config.environment import EnvironmentSettings
-from cutover.config.reader import Reader
+from cutover.config.reader import Reader, suppression_tags
 from cutover.errors import ConfigError
 
 POSTGRES_PORT = 5432
@@ -61,10 +68,15 @@ class PostgresConfig:
     monitoring_interval: int  # enhanced monitoring seconds, 0 = off
     proxy: ProxyConfig | None
     subnets: str  # isolated | private
+    suppress: tuple[tuple[str, str], ...] = ()  # (policy, reason): waivers tagged on the instance
 
     @property
     def ref_key(self) -> str:
         return "database:main"
+
+    @property
+    def suppress_tags(self) -> dict[str, str]:
+        return suppression_tags(self.suppress)
 
 
 def parse_postgres(doc: Reader, env: EnvironmentSettings, app: str) -> PostgresConfig | None:
@@ -90,9 +102,11 @@ def parse_postgres(doc: Reader, env: EnvironmentSettings, app: str) -> PostgresC
                     describe="a letter, then up to 62 letters, digits or _")
     if user.lower() in _RESERVED_USERS:
         raise ConfigError(r.key("masterUsername"), f"{user!r} is reserved by RDS", "any other name")
+    suppress = r.suppressions()
     multi_az = r.boolean("multiAz", env.multi_az)
-    if env.is_prod and not multi_az:
-        raise ConfigError(r.key("multiAz"), "prod databases run a standby in another AZ", "true")
+    if env.is_prod and not multi_az and not _waives(suppress, "rds-multi-az"):
+        raise ConfigError(r.key("multiAz"), "prod databases run a standby in another AZ",
+                          "true, or a written waiver: suppress: {rds-multi-az: <reason>}")
     interval = r.integer("monitoringIntervalSeconds", 0)
     if interval not in ENHANCED_MONITORING_INTERVALS:
         raise ConfigError(r.key("monitoringIntervalSeconds"), f"{interval} is not an enhanced monitoring interval",
@@ -118,9 +132,13 @@ def parse_postgres(doc: Reader, env: EnvironmentSettings, app: str) -> PostgresC
         database_name=db_name, master_username=user, multi_az=multi_az,
         backup_retention_days=max(1, env.backup_retention_days), deletion_protection=env.deletion_protection,
         performance_insights=r.boolean("performanceInsights", True), monitoring_interval=interval, proxy=proxy,
-        subnets=r.string("subnets", "isolated", choices=SUBNET_TIERS))
+        subnets=r.string("subnets", "isolated", choices=SUBNET_TIERS), suppress=suppress)
     r.finish()
     return config
+
+
+def _waives(suppress: tuple[tuple[str, str], ...], policy: str) -> bool:
+    return any(name == policy for name, _ in suppress)
 
 
 @dataclass(frozen=True)
@@ -136,10 +154,15 @@ class CacheConfig:
     subnets: str  # isolated | private
     env_prefix: str  # REDIS -> REDIS_HOST, REDIS_PORT, REDIS_AUTH_SECRET_ARN
     key_ttls: tuple[tuple[str, int], ...]  # key pattern -> TTL seconds (seed 000's caching strategy)
+    suppress: tuple[tuple[str, str], ...] = ()  # (policy, reason): waivers tagged on the replication group
 
     @property
     def ref_key(self) -> str:
         return f"cache:{self.name}"
+
+    @property
+    def suppress_tags(self) -> dict[str, str]:
+        return suppression_tags(self.suppress)
 
     @property
     def key_ttls_json(self) -> str:
@@ -149,9 +172,11 @@ class CacheConfig:
 def _cache(name: str, r: Reader, env: EnvironmentSettings) -> CacheConfig:
     if not _CACHE_NAME.match(name):
         raise ConfigError(r.path, f"cache name {name!r} is not valid", "lowercase letters, digits, -; at most 20")
+    suppress = r.suppressions()
     multi_az = r.boolean("multiAz", env.multi_az)
-    if env.is_prod and not multi_az:
-        raise ConfigError(r.key("multiAz"), "prod caches fail over to a replica in another AZ", "true")
+    if env.is_prod and not multi_az and not _waives(suppress, "elasticache-multi-az"):
+        raise ConfigError(r.key("multiAz"), "prod caches fail over to a replica in another AZ",
+                          "true, or a written waiver: suppress: {elasticache-multi-az: <reason>}")
     clusters = r.integer("numCacheClusters", 2 if multi_az else 1, minimum=1, maximum=6)
     if multi_az and clusters < 2:
         raise ConfigError(r.key("numCacheClusters"), "Multi-AZ failover needs a replica", ">= 2")
@@ -181,7 +206,7 @@ def _cache(name: str, r: Reader, env: EnvironmentSettings) -> CacheConfig:
         snapshot_window=windows["snapshotWindow"], maintenance_window=windows["maintenanceWindow"],
         subnets=r.string("subnets", "isolated", choices=SUBNET_TIERS),
         env_prefix=r.string("envPrefix", "REDIS", pattern=lambda v: bool(_ENV_PREFIX.match(v)), describe="REDIS"),
-        key_ttls=tuple(ttls))
+        key_ttls=tuple(ttls), suppress=suppress)
     if env.is_prod and config.snapshot_retention_days < 1:
         raise ConfigError(r.key("snapshotRetentionDays"), "prod caches keep daily snapshots", "1..35")
     return config

@@ -185,10 +185,19 @@ class AuroraConfig:
     performance_insights: bool
     backup_retention_days: int
     deletion_protection: bool
+    # Readers in promotion tiers 0-1 scale (and pause) with the writer, ready to take its load on
+    # failover; tiers 2-15 scale on their own load, so an idle reader stays at minCapacity.
+    reader_scales_with_writer: bool = True
 
     @property
     def scales_to_zero(self) -> bool:
         return self.min_capacity == 0
+
+    def promotion_tier(self, n: int) -> int:
+        """Instance ``n`` (1 = the first, the writer at creation)."""
+        if n == 1:
+            return 0
+        return 1 if self.reader_scales_with_writer else 2
 
 
 def supports_auto_pause(engine_version: str) -> bool:
@@ -257,6 +266,7 @@ def parse_aurora(doc: Reader, env: EnvironmentSettings, app: str) -> AuroraConfi
         performance_insights=r.boolean("performanceInsights", min_acu > 0),
         backup_retention_days=max(1, env.backup_retention_days),  # Aurora keeps at least 1 day
         deletion_protection=env.deletion_protection,
+        reader_scales_with_writer=r.boolean("readerScalesWithWriter", True),
     )
     r.finish()
     return config

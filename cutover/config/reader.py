@@ -7,6 +7,7 @@ being silently ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Any, TypeVar
@@ -137,6 +138,27 @@ class Reader:
         outer.finish()
         return tuple(items)
 
+    def suppressions(self, name: str = "suppress") -> tuple[tuple[str, str], ...]:
+        """Policy waivers ``{policy-name: reason}`` (see :func:`suppression_tags`); empty when absent.
+
+        The reason becomes an AWS tag value, so it is checked here: 20..256 characters of letters,
+        digits, spaces and ``_ . : / = + - @`` (no ``$`` or commas: write "100 USD").
+        """
+        section = self.section(name)
+        out: list[tuple[str, str]] = []
+        for policy in section.keys():  # noqa: SIM118 (Reader.keys, not a dict)
+            if not _POLICY_NAME.match(policy):
+                raise ConfigError(section.key(policy), f"{policy!r} is not a policy name", "e.g. rds-multi-az")
+            reason = section.string(policy, describe="the reason the policy is waived for this resource")
+            reason = " ".join(reason.split())
+            if len(reason) < MIN_WAIVER_REASON or len(reason) > 256 or not _TAG_VALUE.match(reason):
+                raise ConfigError(section.key(policy), f"a waiver needs a reason that fits an AWS tag value, got "
+                                  f"{reason!r}", f"{MIN_WAIVER_REASON}..256 characters: letters, digits, spaces and "
+                                  "_ . : / = + - @")
+            out.append((policy, reason))
+        section.finish()
+        return tuple(sorted(out))
+
     def keys(self) -> list[str]:
         return [str(k) for k in self._data]
 
@@ -148,6 +170,18 @@ class Reader:
             known = sorted(self._seen)
             raise ConfigError(self.key(first), f"unknown key{suggest(first, known)}",
                               ", ".join(known) if known else "no keys here")
+
+
+SUPPRESS_TAG_PREFIX = "cutover:suppress:"  # read by the policy pack (policy/cutover_guard/_util.py)
+MIN_WAIVER_REASON = 20
+_POLICY_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_TAG_VALUE = re.compile(r"^[\w .:/=+\-@]+$")
+
+
+def suppression_tags(waivers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """``cutover:suppress:<policy>`` tags: the policy pack lists the resource's findings of that policy
+    as "suppressed" with the reason instead of failing the stack (docs/cost-optimization.md)."""
+    return {f"{SUPPRESS_TAG_PREFIX}{policy}": reason for policy, reason in waivers}
 
 
 def _bounds(minimum: float | None, maximum: float | None) -> str | None:

@@ -9,6 +9,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from cutover.config.blue import BlueEcsConfig, parse_blue_ecs
 from cutover.config.budget import BudgetConfig, UsageConfig, parse_budget, parse_usage
 from cutover.config.container import AlbConfig, CdnConfig, ContainerConfig, DevicesConfig, parse_ecs
 from cutover.config.databases import CacheConfig, PostgresConfig, parse_caches, parse_postgres
@@ -24,13 +25,13 @@ from cutover.config.datastores import (
 )
 from cutover.config.environment import Environment, EnvironmentSettings, parse_settings
 from cutover.config.monitoring import MonitoringConfig, parse_monitoring
-from cutover.config.network import NetworkConfig, parse_network
+from cutover.config.network import NatMode, NetworkConfig, parse_network
 from cutover.config.profiles import PROFILES_DIR, Layers, read_profile
 from cutover.config.reader import Reader
 from cutover.config.secrets import SecretConfig, parse_secrets
 from cutover.config.serverless import EdgeConfig, ServerlessConfig, WafConfig, parse_serverless
 from cutover.config.storage import StorageConfig, parse_storage
-from cutover.config.traffic import TrafficConfig, parse_traffic
+from cutover.config.traffic import BlueVariant, FrontDoorKind, GreenEndpoint, GreenVariant, TrafficConfig, parse_traffic
 from cutover.errors import ConfigError
 from cutover.naming import Namer, valid_label
 
@@ -121,6 +122,7 @@ class StackConfig:
     waf: WafConfig
     edge: EdgeConfig
     traffic: TrafficConfig  # stages, front door, colors, rollback triggers
+    blue_ecs: BlueEcsConfig | None = None  # traffic.blue.variant=ecs: the current system, built here
 
     @property
     def namer(self) -> Namer:
@@ -239,9 +241,58 @@ def _parse_document(layers: Layers, *, project: str, stack: str, region: str, en
         waf=waf,
         edge=edge,
         traffic=traffic,
+        blue_ecs=parse_blue_ecs(traffic.blue.ecs_sections or {}, settings, region)
+        if traffic.blue.variant is BlueVariant.ECS else None,
     )
     doc.finish()
+    _check_colors(config)
     return config
+
+
+CLOUDFRONT_ENDPOINTS = (GreenEndpoint.CDN, GreenEndpoint.FRONTEND, GreenEndpoint.EDGE)
+
+
+def _check_colors(cfg: StackConfig) -> None:
+    """Green's endpoint must exist in the profile, and a name the front door weights must be one the
+    endpoint answers for (CloudFront rejects a Host it does not list as an alternate domain name)."""
+    t = cfg.traffic
+    if cfg.network.nat_mode is NatMode.NONE:
+        for key, present in (("container", cfg.container is not None), ("traffic.blue.variant", cfg.blue_ecs)):
+            if present:
+                raise ConfigError("network.natMode", f"{key}: Fargate tasks in private subnets pull their image and "
+                                  "read their secrets over HTTPS, which natMode none cannot reach",
+                                  "instance | gateway | gateway-per-az (back to none once the ECS color is retired)")
+    if t.kind not in (FrontDoorKind.ROUTE53, FrontDoorKind.ALB):
+        return
+    needs = {GreenEndpoint.CDN: ("cdn", cfg.cdn), GreenEndpoint.ALB: ("alb", cfg.alb),
+             GreenEndpoint.FRONTEND: ("frontend", cfg.frontend),
+             GreenEndpoint.HTTP_API: ("httpApi", cfg.serverless.http_api),
+             GreenEndpoint.EDGE: ("edge", cfg.edge if cfg.edge.enabled else None)}
+    if t.green.endpoint in needs:
+        section, value = needs[t.green.endpoint]
+        if value is None:
+            ecs = (GreenEndpoint.CDN, GreenEndpoint.ALB)
+            valid = [e.value for e, (_, v) in needs.items()
+                     if v is not None and (e in ecs) == (t.green.variant is GreenVariant.ECS)]
+            raise ConfigError("traffic.green.endpoint", f"{t.green.endpoint.value} needs the profile's {section} "
+                              "section", " | ".join(valid) or "none: the profile builds no green endpoint")
+    record = t.front_door.record_name
+    if t.kind is FrontDoorKind.ROUTE53 and record is not None:
+        served = {GreenEndpoint.CDN: ("cdn.aliases", cfg.cdn.aliases if cfg.cdn else ()),
+                  GreenEndpoint.FRONTEND: ("frontend.aliases", cfg.frontend.aliases if cfg.frontend else ())}
+        if t.green.endpoint in served:
+            key, aliases = served[t.green.endpoint]
+            if record not in aliases:
+                raise ConfigError(key, f"the front door weights {record!r}, which the distribution does not list "
+                                  "as an alternate domain name, so CloudFront would refuse green's requests",
+                                  f"add {record} to {key}")
+        if cfg.blue_ecs is not None and cfg.blue_ecs.cdn is not None and t.green.endpoint in CLOUDFRONT_ENDPOINTS:
+            raise ConfigError("traffic.blue.cdn", f"green ({t.green.endpoint.value}) is a CloudFront distribution "
+                              f"answering for {record!r}, and CloudFront lets only one distribution hold an "
+                              "alternate domain name", "remove traffic.blue.cdn: weight blue's ALB directly")
+        if cfg.blue_ecs is not None and cfg.blue_ecs.cdn is not None and record not in cfg.blue_ecs.cdn.aliases:
+            raise ConfigError("traffic.blue.cdn.aliases", f"the front door weights {record!r}, which blue's "
+                              "distribution does not list as an alternate domain name", f"add {record}")
 
 
 def _stack_label(stack: str) -> str:

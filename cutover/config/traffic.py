@@ -35,6 +35,8 @@ _VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _RTB = re.compile(r"^rtb-[0-9a-f]{8,17}$")
 _HOST = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9_](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$")
 _VERSION = re.compile(r"^[1-9][0-9]*$")
+_RDS_ID = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
+ECS_SECTIONS = ("container", "containers", "alb", "cdn")  # an ecs blue, parsed by cutover.config.blue
 
 
 class FrontDoorKind(Enum):
@@ -93,6 +95,14 @@ class FrontDoorConfig:
 
 
 @dataclass(frozen=True)
+class BlueDatabase:
+    """A database blue owns that this stack does not manage: the cleanup path archives it."""
+
+    identifier: str  # RDS instance or Aurora cluster identifier
+    cluster: bool
+
+
+@dataclass(frozen=True)
 class BlueConfig:
     variant: BlueVariant
     dns_name: str | None = None  # external: the current host (CNAME target, health-checked)
@@ -102,7 +112,9 @@ class BlueConfig:
     protocol: str = "HTTPS"
     health_check_path: str = "/"
     peering: PeeringConfig | None = None
-    container: Mapping[str, Any] | None = None  # ecs: parsed by the ECS variant's config module
+    # ecs: the raw container/containers/alb/cdn sections, parsed by cutover.config.blue
+    ecs_sections: Mapping[str, Any] | None = None
+    databases: tuple[BlueDatabase, ...] = ()  # blue's RDS, snapshotted and exported when blue retires
 
 
 @dataclass(frozen=True)
@@ -243,7 +255,10 @@ def _blue(r: Reader, kind: FrontDoorKind, vpc_cidr: str) -> BlueConfig:
     peering = _peering(r, vpc_cidr) if r.has("peering") else None
     if not r.has("peering"):
         r.raw("peering", None)
-    container = r.raw("container", None)
+    ecs_sections = {k: r.raw(k) for k in ECS_SECTIONS if r.has(k)}
+    for k in ECS_SECTIONS:
+        r.raw(k, None)
+    databases = _blue_databases(r)
     r.finish()
     for ip in targets:
         try:
@@ -267,16 +282,36 @@ def _blue(r: Reader, kind: FrontDoorKind, vpc_cidr: str) -> BlueConfig:
         if kind is FrontDoorKind.ROUTE53 and bool(dns_name) == bool(targets):
             raise ConfigError(r.key("dnsName"), "the route53 front door needs exactly one of dnsName and targets",
                               "dnsName: <current host> | targets: [<public IPs>]")
-    elif variant is BlueVariant.ECS and not isinstance(container, Mapping):
-        raise ConfigError(r.key("container"), "the ecs variant needs its container section",
-                          "container: {image, port, cpu, memory, ...}")
+    elif variant is BlueVariant.ECS:
+        if ("container" in ecs_sections) == ("containers" in ecs_sections):
+            raise ConfigError(r.key("container"), "the ecs variant needs exactly one of container (one service) "
+                              "and containers (services by name, routed by path)",
+                              "container: {image, port, cpu, memory, ...}")
+        if "alb" not in ecs_sections:
+            raise ConfigError(r.key("alb"), "the ecs variant's services sit behind their own load balancer",
+                              "alb: {certificateArn, domainName, ...}")
+    if variant is not BlueVariant.ECS and ecs_sections:
+        raise ConfigError(r.key(next(iter(ecs_sections))), f"describes an ecs blue, but the variant is "
+                          f"{variant.value}", "variant: ecs")
     if variant is not BlueVariant.EXTERNAL and (dns_name or targets or peering):
         raise ConfigError(r.key("variant"), f"dnsName, targets and peering describe an external blue, but the "
                           f"variant is {variant.value}", "external")
     if zone_id and not dns_name:
         raise ConfigError(r.key("zoneId"), "an alias zone only makes sense with dnsName", "dnsName: <alias target>")
     return BlueConfig(variant, dns_name.rstrip(".").lower() if dns_name else None, zone_id, tuple(targets), port,
-                      protocol, health, peering, container)
+                      protocol, health, peering, ecs_sections or None, databases)
+
+
+def _blue_databases(r: Reader) -> tuple[BlueDatabase, ...]:
+    """``databases: {<identifier>: {cluster: false}}``: blue's RDS instances or Aurora clusters."""
+
+    def one(identifier: str, d: Reader) -> BlueDatabase:
+        if not _RDS_ID.match(identifier):
+            raise ConfigError(d.path, f"{identifier!r} is not an RDS identifier",
+                              "1-63 letters, digits and hyphens, starting with a letter")
+        return BlueDatabase(identifier, d.boolean("cluster", False))
+
+    return r.mapping_of("databases", one)
 
 
 def _peering(parent: Reader, vpc_cidr: str) -> PeeringConfig:

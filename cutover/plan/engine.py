@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import runpy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pulumi
+from pulumi.runtime import resource as runtime_resource
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -27,6 +31,51 @@ def _stack_outputs() -> dict[str, Any]:
     for key, value in outputs.items():
         resolved[key] = _sync_await(pulumi.Output.from_input(value).future())
     return resolved
+
+
+def _no_stack_trace() -> source_pb2.StackTrace:
+    return source_pb2.StackTrace()  # what the SDK itself sends when it finds no user frame
+
+
+@contextmanager
+def _mocked_run_fast_path() -> Iterator[None]:
+    """What a run under mocks can skip without changing a single registration.
+
+    * The cyclic garbage collector (``gc_paused``).
+    * Source positions: for every registration the SDK extracts and formats the whole Python stack
+      (runpy, asyncio, every component ``__init__``) so the CLI can say where a resource was declared.
+      The mocked monitor ignores them, so the engine sends the empty trace the SDK itself sends when it
+      finds no user frame: about a sixth of a plan's run time.
+    Both are restored when the run ends.
+    """
+    original = getattr(runtime_resource, "_get_stack_trace", None)
+    if original is not None:
+        runtime_resource._get_stack_trace = _no_stack_trace
+    try:
+        with gc_paused():
+            yield
+    finally:
+        if original is not None:
+            runtime_resource._get_stack_trace = original
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a burst of allocation-heavy work.
+
+    A plan allocates hundreds of thousands of long-lived objects (the generated ``pulumi_aws`` modules
+    it imports, Outputs, futures) and frees almost nothing cyclic until it ends, so the collector's
+    repeated full passes over that growing heap are pure overhead: about a quarter of a plan's time.
+    Reference counting still frees everything acyclic; the collector resumes (and catches up on its
+    own schedule) as soon as the block exits.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class ProgramError(RuntimeError):
@@ -70,7 +119,8 @@ def run_callable(fn: Callable[[], None], *, project: str = "cutover", stack: str
             error.append(exc)
 
     try:
-        _sync_await(run_pulumi_func(body))
+        with _mocked_run_fast_path():
+            _sync_await(run_pulumi_func(body))
     except pulumi.RunError as exc:
         error.append(exc)
     if error:

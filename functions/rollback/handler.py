@@ -8,6 +8,13 @@ notification whose ``NewStateValue`` is ``ALARM`` it:
 2. sets blue to 100% and green to 0%, keeping both sides registered (instant roll-forward later);
 3. writes a :class:`RollbackRecord` to the SSM parameter ``RECORD_PARAMETER``.
 
+For the ``alias`` kind, blue is each service's pinned stable version, which the platform keeps as
+the ``live`` alias's primary version; green is the newest published version, the alias's
+additional version. Step 2 clears ``AdditionalVersionWeights`` so the primary gets everything. The
+stable version is never newer than the newest published one, so should an alias still have the
+newer version as its primary (a layout from before the stable version was made the primary), the
+Lambda also points the alias at its oldest version instead of clearing towards green.
+
 Any other state, or a message that is not an alarm notification, is logged and ignored. Running
 twice is harmless: the weights are set, not toggled, and the record is written again. A redelivery
 of the same notification (same alarm and ``StateChangeTime``) keeps the record's id, so an operator
@@ -257,6 +264,21 @@ def green_share_alias(alias: Mapping[str, Any]) -> int:
     return share_percent(sum(float(w) for w in weights), 1.0)
 
 
+def alias_stable_version(alias: Mapping[str, Any]) -> str | None:
+    """The version an alias rollback keeps when it is *not* the primary, else None.
+
+    The stable (blue) version is the oldest of the alias's versions: the newest published one is
+    green. Normally the primary; None too for unpublished (``$LATEST``) or unexpected versions.
+    """
+    primary = str(alias.get("FunctionVersion") or "")
+    weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+    versions = [primary, *map(str, weights)]
+    if not all(v.isdigit() for v in versions):
+        return None
+    oldest = min(versions, key=int)
+    return None if oldest == primary else oldest
+
+
 # ── front doors ────────────────────────────────────────────────────────────────────────────────
 
 
@@ -368,13 +390,18 @@ def rollback_alias(cfg: AliasConfig, region: str) -> int:
     previous = 0
     for function in cfg.function_names:
         alias = lambda_.get_alias(FunctionName=function, Name=cfg.alias_name)
-        share = green_share_alias(alias)
+        weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+        stable = alias_stable_version(alias)
+        # Everything not on the version that stays is green's: the additional weights, or (newer
+        # version as the primary) all but the stable version's weight.
+        share = green_share_alias(alias) if stable is None else share_percent(1.0 - float(weights[stable]), 1.0)
         previous = max(previous, share)
         lambda_.update_alias(FunctionName=function, Name=cfg.alias_name,
-                             RoutingConfig={"AdditionalVersionWeights": {}})
+                             RoutingConfig={"AdditionalVersionWeights": {}},
+                             **({"FunctionVersion": stable} if stable is not None else {}))
         _log("alias-routing-cleared", function=function, alias=cfg.alias_name,
-             version=alias.get("FunctionVersion"), previousGreenShare=share,
-             removedWeights=(alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})
+             version=stable or alias.get("FunctionVersion"), previousGreenShare=share, removedWeights=weights,
+             **({"previousPrimary": alias.get("FunctionVersion")} if stable is not None else {}))
     return previous
 
 

@@ -34,6 +34,9 @@ from pulumi_policy.proxy import (
 )
 
 PROFILE_TYPE: Final = "cutover:index:StackProfile"
+# Per-resource waivers in the cdk-nag style: a tag ``cutover:suppress:<policy-name>`` whose value is the reason.
+SUPPRESS_TAG_PREFIX: Final = "cutover:suppress:"
+MIN_REASON_LENGTH: Final = 20
 ENVIRONMENTS: Final = ("dev", "prod")
 DEFAULT_ENVIRONMENT: Final = "dev"
 
@@ -225,6 +228,47 @@ def stack_environment(args: StackValidationArgs) -> str:
     return cfg if cfg in ENVIRONMENTS else DEFAULT_ENVIRONMENT
 
 
+# --- suppressions (per-resource waivers) ----------------------------------------------------------
+
+def suppressions(props: Any) -> dict[str, str]:
+    """``{policy name: reason}`` from a resource's ``cutover:suppress:<policy>`` tags (``tags``, then ``tagsAll``).
+
+    A waiver needs a reason of at least :data:`MIN_REASON_LENGTH` characters; a shorter or empty one waives
+    nothing (``policy-suppressions`` reports it).
+    """
+    out: dict[str, str] = {}
+    for prop in ("tagsAll", "tags"):
+        for key, value in entries(get(props, prop)):
+            reason = as_str(value)
+            if key.startswith(SUPPRESS_TAG_PREFIX) and reason is not None:
+                out[key.removeprefix(SUPPRESS_TAG_PREFIX)] = reason.strip()
+    return out
+
+
+def suppression_reason(props: Any, policy: str) -> str | None:
+    """The reason ``props`` waives ``policy`` with, or None when it does not (or gives no valid reason)."""
+    reason = suppressions(props).get(policy)
+    return reason if reason is not None and len(reason) >= MIN_REASON_LENGTH else None
+
+
+def _suppressing(report: ReportViolation, reason_of: Callable[[str | None], str | None]) -> Any:
+    """``report`` for one policy, minus the findings a resource waives.
+
+    A waived finding is not a violation. The offline runner (``offline.py``) gives ``report`` a ``suppressed``
+    attribute and lists the finding as "suppressed" with its reason; under the Pulumi CLI the finding is dropped
+    and the advisory ``policy-suppressions`` policy lists every waiver instead, so none is silent.
+    """
+    sink = getattr(report, "suppressed", None)
+
+    def filtered(message: str, urn: str | None = None) -> None:
+        reason = reason_of(urn)
+        if reason is None:
+            report(message, urn)
+        elif callable(sink):
+            sink(f"{message} [suppressed: {reason}]", urn)
+    return filtered
+
+
 # --- policy construction --------------------------------------------------------------------------
 
 ENVIRONMENT_PROPERTY: Final[dict[str, Any]] = {
@@ -253,15 +297,27 @@ def for_types(types: Iterable[str], fn: Validator) -> Validator:
 
 def resource_policy(name: str, description: str, types: Iterable[str], fn: Validator,
                     config: dict[str, dict[str, Any]] | None = None) -> ResourceValidationPolicy:
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        fn(args, _suppressing(report, lambda _urn: suppression_reason(args.props, name)))
+
     return ResourceValidationPolicy(
-        name=name, description=description, validate=for_types(types, fn),
+        name=name, description=description, validate=for_types(types, validate),
         enforcement_level=EnforcementLevel.ADVISORY, config_schema=schema(**(config or {})))
 
 
 def stack_policy(name: str, description: str, fn: StackValidator,
                  config: dict[str, dict[str, Any]] | None = None) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        by_urn = {r.urn: r for r in args.resources}
+
+        def reason_of(urn: str | None) -> str | None:
+            target = by_urn.get(urn) if urn else None
+            return suppression_reason(target.props, name) if target is not None else None
+
+        fn(args, _suppressing(report, reason_of))
+
     return StackValidationPolicy(
-        name=name, description=description, validate=fn,
+        name=name, description=description, validate=validate,
         enforcement_level=EnforcementLevel.ADVISORY, config_schema=schema(**(config or {})))
 
 

@@ -62,6 +62,11 @@ def _check(profile_key: str, config_key: str, what: str) -> Any:
         if estimate.total_usd > limit:
             report(f"Estimated ${estimate.total_usd:,.2f}/month exceeds the {what} of ${limit:,.2f}. "
                    f"Top cost drivers: {drivers(estimate)}.", None)
+        unpriced = [line for line in estimate.lines if line.detail.startswith(cost.UNPRICED)]
+        if unpriced:  # a $0 line would hide real cost: the estimate cannot vouch for the budget
+            names = ", ".join(f"{line.name} ({line.detail})" for line in unpriced[:3])
+            report(f"The estimate (${estimate.total_usd:,.2f}) cannot be checked against the {what}: "
+                   f"{len(unpriced)} resource(s) have no price: {names}.", None)
     return validate
 
 

@@ -26,14 +26,16 @@ USAGE_KEYS: Final = (
     "requestsPerMonth", "avgLambdaDurationMs", "websocketConnectionMinutes", "websocketMessagesPerMonth",
     "dynamodbReadsPerMonth", "dynamodbWritesPerMonth", "s3StorageGb", "dataTransferOutGb", "logsIngestedGb",
     "sesEmailsPerMonth", "ecsAverageTaskCount", "auroraAverageAcu", "cloudfrontRequestsPerMonth",
-    "iotMessagesPerMonth", "databaseStorageGb",
+    "iotMessagesPerMonth", "databaseStorageGb", "auroraReaderAverageAcu",
 )
 # Optional keys beyond the StackProfile contract (also default to 0).
 EXTRA_USAGE_KEYS: Final = (
     "natProcessedGb", "vpcEndpointProcessedGb", "s3PutRequestsPerMonth", "s3GetRequestsPerMonth",
     "snsPublishesPerMonth", "sqsRequestsPerMonth", "ecrStorageGb",
+    "cloudfrontFreeTierShare",  # a discount, not usage: 0..1 of the account's always-free CloudFront allowance
 )
 MILLION: Final = 1_000_000.0
+UNPRICED: Final = "no price for"  # how an unpriced line's detail starts (the budget policies refuse those)
 
 
 class Resource(Protocol):
@@ -288,10 +290,35 @@ def _aurora(r: Resource, c: _Ctx) -> tuple[float, str]:
     return cost, detail
 
 
+INDEPENDENT_READER_TIER: Final = 2  # Serverless v2 readers in tiers 2-15 do not follow the writer's capacity
+
+
+def _cluster_of(instance: Resource, c: _Ctx) -> Resource | None:
+    clusters = _aurora_clusters(c)
+    ref = _str(instance.inputs.get("clusterIdentifier"))
+    for cluster in clusters:
+        ids = {_str(cluster.inputs.get("clusterIdentifier")), _str(_outputs(cluster).get("id")),
+               _str(_outputs(cluster).get("clusterIdentifier"))} - {""}
+        if ref and ref in ids:
+            return cluster
+    return clusters[0] if len(clusters) == 1 else None
+
+
 @_prices("aws:rds/clusterInstance:ClusterInstance")
 def _aurora_instance(r: Resource, c: _Ctx) -> tuple[float, str]:
+    """Serverless v2: ``auroraAverageAcu`` for the writer and the readers that follow it (promotion tiers
+    0-1); a reader in tier 2+ scales on its own read load: ``auroraReaderAverageAcu``, never less than the
+    cluster's ``minCapacity`` (what it idles at when no reads are routed to it)."""
     cls = _str(r.inputs.get("instanceClass"))
     if cls == "db.serverless":
+        tier = _num(r.inputs.get("promotionTier"), 1.0)
+        if tier >= INDEPENDENT_READER_TIER:
+            cluster = _cluster_of(r, c)
+            floor = _num(_get(cluster.inputs if cluster else {}, "serverlessv2ScalingConfiguration",
+                              "minCapacity"), 0.5)
+            acu = max(floor, c.u("auroraReaderAverageAcu"))  # never below the cluster's minCapacity
+            return (acu * c.hours * c.price("aurora.serverlessV2.acu"),
+                    f"Serverless v2 reader (tier {tier:g}, scales on its own), {acu:g} ACU average")
         acu = c.u("auroraAverageAcu")
         return acu * c.hours * c.price("aurora.serverlessV2.acu"), f"Serverless v2, {acu:g} ACU average"
     return c.price(f"aurora.instance.{cls}") * c.hours, f"{cls} {c.hours:g} h"
@@ -416,11 +443,20 @@ def _api(r: Resource, c: _Ctx) -> tuple[float, str]:
 
 @_prices("aws:cloudfront/distribution:Distribution")
 def _cloudfront(r: Resource, c: _Ctx) -> tuple[float, str]:
+    """Transfer and requests, less this distribution's part of ``cloudfrontFreeTierShare`` (0..1, default 0):
+    the share of the account's always-free CloudFront allowance (1 TB, 10M requests a month) the profile
+    declares the stack may count on. 0 (no free tier) unless the profile says the account is its own."""
     peers = c.of("aws:cloudfront/distribution:Distribution")
     gb = _share(c, "dataTransferOutGb", r, peers)
     requests = _share(c, "cloudfrontRequestsPerMonth", r, peers)
-    cost = gb * c.price("cloudfront.dataTransfer.gb") + requests / 10_000 * c.price("cloudfront.requests.https")
-    return cost, f"{gb:g} GB out, {requests:g} requests"
+    share = min(1.0, c.u("cloudfrontFreeTierShare")) / max(1, len(peers))
+    free_gb = share * float(c.p.assumptions.get("cloudfrontAlwaysFreeGb", 0))
+    free_requests = share * float(c.p.assumptions.get("cloudfrontAlwaysFreeRequests", 0))
+    billed_gb, billed_requests = max(0.0, gb - free_gb), max(0.0, requests - free_requests)
+    cost = billed_gb * c.price("cloudfront.dataTransfer.gb") + billed_requests / 10_000 * c.price(
+        "cloudfront.requests.https")
+    free = f" (always-free tier: {free_gb:g} GB, {free_requests:g} requests)" if share else ""
+    return cost, f"{gb:g} GB out, {requests:g} requests{free}"
 
 
 @_prices("aws:wafv2/webAcl:WebAcl")
@@ -605,6 +641,6 @@ def estimate(resources: Iterable[Resource], usage: Mapping[str, float],
         try:
             usd, detail = pricer(r, ctx)
         except _UnpricedError as e:
-            usd, detail = 0.0, f"no price for {e.args[0]} (add it to prices.json)"
+            usd, detail = 0.0, f"{UNPRICED} {e.args[0]} (add it to prices.json)"
         report.lines.append(CostLine(r.urn, r.name, r.type, round(max(0.0, usd), 4), detail))
     return report

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from pulumi_policy import PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs
 
@@ -27,6 +27,9 @@ REST_STAGE: Final = "aws:apigateway/stage:Stage"
 HTTP_API: Final = "aws:apigatewayv2/api:Api"
 V2_STAGE: Final = "aws:apigatewayv2/stage:Stage"
 V2_ROUTE: Final = "aws:apigatewayv2/route:Route"
+SG_TYPE: Final = "aws:ec2/securityGroup:SecurityGroup"
+SG_RULE_TYPE: Final = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SG_INGRESS_TYPE: Final = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 
 HTTPS_VIEWER_POLICIES: Final = frozenset({"redirect-to-https", "https-only"})
 DEFAULT_MIN_TLS: Final = ["TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"]
@@ -148,6 +151,84 @@ def _http_api_fronted(api: PolicyResource, distributions: list[PolicyResource]) 
     return False
 
 
+def _sg_ids(lb: PolicyResource, groups: list[PolicyResource]) -> list[PolicyResource]:
+    """The security groups of ``lb`` (by id, else by the engine's dependency graph when ids are unknown)."""
+    prop_deps = lb.property_dependencies.get("securityGroups") if lb.property_dependencies else None
+    if prop_deps:
+        urns = {d.urn for d in prop_deps}
+        return [g for g in groups if g.urn in urns]
+    ids = {i for i in (as_str(x) for x in items(get(lb.props, "securityGroups"))) if i}
+    if ids:
+        return [g for g in groups if as_str(get(g.props, "id")) in ids]
+    urns = {d.urn for d in lb.dependencies}
+    return [g for g in groups if g.urn in urns]
+
+
+def _prefix_list_only(source: Any, cidr_keys: tuple[str, ...], prefix_keys: tuple[str, ...]) -> bool | None:
+    """True: the ingress admits only managed prefix lists; False: it admits a CIDR or a group; None: unknown."""
+    values = [get(source, k) for k in (*cidr_keys, *prefix_keys)]
+    if any(is_unknown(v) for v in values):
+        return None
+    if any(items(get(source, k)) for k in cidr_keys):
+        return False
+    return any(items(get(source, k)) for k in prefix_keys)
+
+
+def _ingress_only_from_prefix_lists(lb: PolicyResource, resources: list[PolicyResource]) -> bool:
+    """Every ingress path into the ALB's security groups is a managed prefix list (CloudFront origin-facing):
+    no IPv4/IPv6 CIDR and no security-group source. Unknown inputs do not count as restricted."""
+    groups = _sg_ids(lb, of_type(resources, SG_TYPE))
+    if not groups:
+        return False
+    found = False
+    for group in groups:
+        for rule in items(get(group.props, "ingress")):
+            ok = _prefix_list_only(rule, ("cidrBlocks", "ipv6CidrBlocks", "securityGroups"), ("prefixListIds",))
+            if ok is not True:
+                return False
+            found = True
+        for rule in of_type(resources, SG_INGRESS_TYPE):
+            if refers_to(rule, group, "securityGroupId", ("id",)):
+                ok = _prefix_list_only(rule.props, ("cidrIpv4", "cidrIpv6", "referencedSecurityGroupId"),
+                                       ("prefixListId",))
+                if ok is not True:
+                    return False
+                found = True
+        for rule in of_type(resources, SG_RULE_TYPE):
+            if get(rule.props, "type") == "ingress" and refers_to(rule, group, "securityGroupId", ("id",)):
+                ok = _prefix_list_only(rule.props, ("cidrBlocks", "ipv6CidrBlocks", "sourceSecurityGroupId"),
+                                       ("prefixListIds",))
+                if ok is not True:
+                    return False
+                found = True
+    return found
+
+
+def _fronting_distributions(lb: PolicyResource, distributions: list[PolicyResource]) -> list[PolicyResource]:
+    """Distributions with the ALB as an origin: by its DNS name, else (the origin is a custom name its
+    certificate covers, resolved outside the stack) every distribution with a custom, non-S3, non-API origin."""
+    dns = as_str(get(lb.props, "dnsName"))
+    by_name = [d for d in distributions
+               if dns and any(as_str(get(o, "domainName")) == dns for o in items(get(d.props, "origins")))]
+    if by_name:
+        return by_name
+
+    def custom(origin: Any) -> bool:
+        domain = as_str(get(origin, "domainName")) or ""
+        return bool(domain) and not _s3_origin(domain) and ".execute-api." not in domain \
+            and get(origin, "customOriginConfig") is not None
+    return [d for d in distributions if any(custom(o) for o in items(get(d.props, "origins")))]
+
+
+def _behind_waf_cloudfront(lb: PolicyResource, resources: list[PolicyResource],
+                           distributions: list[PolicyResource]) -> bool:
+    """The ALB admits only CloudFront (prefix-list ingress) and every distribution fronting it has a web ACL."""
+    if not _ingress_only_from_prefix_lists(lb, resources):
+        return False
+    fronting = _fronting_distributions(lb, distributions)
+    return bool(fronting) and all(as_str(get(d.props, "webAclId")) for d in fronting)
+
+
 def _waf_entry_points(args: StackValidationArgs, report: ReportViolation) -> None:
     if stack_environment(args) != "prod":
         return
@@ -157,11 +238,13 @@ def _waf_entry_points(args: StackValidationArgs, report: ReportViolation) -> Non
     def protected(target: PolicyResource) -> bool:
         return any(refers_to(a, target, "resourceArn", ("arn", "id")) for a in associations)
 
+    distributions = of_type(resources, DISTRIBUTION)
     for lb in of_type(resources, *LB_TYPES):
         if _is_internet_facing(lb) and get(lb.props, "loadBalancerType") in (None, "application") \
-                and not protected(lb):
-            report(f"Internet-facing load balancer '{lb.name}' has no WAF web ACL association.", lb.urn)
-    distributions = of_type(resources, DISTRIBUTION)
+                and not protected(lb) and not _behind_waf_cloudfront(lb, resources, distributions):
+            report(f"Internet-facing load balancer '{lb.name}' has no WAF web ACL association and is not reachable "
+                   "only through a CloudFront distribution with one (security-group ingress from the CloudFront "
+                   "origin-facing prefix list only).", lb.urn)
     for dist in distributions:
         acl = get(dist.props, "webAclId")
         if not is_unknown(acl) and not as_str(acl):
@@ -181,10 +264,8 @@ def _waf_entry_points(args: StackValidationArgs, report: ReportViolation) -> Non
 waf_public_entry_points = stack_policy(
     "waf-public-entry-points",
     "In prod every public entry point (internet-facing ALB, CloudFront, REST stage; HTTP APIs via CloudFront) "
-    "must be protected by AWS WAF.",
+    "must be protected by AWS WAF; an ALB may instead admit only CloudFront, with WAF on the distribution.",
     _waf_entry_points)
-
-
 
 
 POLICIES: Final = [

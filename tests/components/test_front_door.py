@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from components.front_door import (
@@ -18,9 +18,11 @@ from components.front_door import (
     alias_weights,
     record_type,
 )
+from components.serverless import ServerlessApp, ServerlessAppArgs
 from cutover.config import Environment
 from cutover.config.environment import DEFAULTS
 from cutover.config.reader import Reader
+from cutover.config.serverless import parse_serverless
 from cutover.config.traffic import TLS13_POLICY, TrafficConfig, parse_traffic
 from cutover.naming import Namer
 from cutover.plan.model import Plan
@@ -192,12 +194,47 @@ def test_record_type_is_fixed_by_blue() -> None:
     assert record_type(traffic(ips), green_zone=True) == "A"
 
 
-@pytest.mark.parametrize("weight", [0, 10, 50, 100])
-def test_alias_weights_keep_the_stable_version_registered(weight: int) -> None:
-    doc = {"traffic": {"frontDoor": {"kind": "alias"}, "stableVersions": {"api": "7"},
-                       "rollback": {"lambdaErrorPercent": 5}}}
-    weights = alias_weights(traffic(doc, weight), weight, retired_blue=False)
-    assert weights == {"api": ("7", pytest.approx(1 - weight / 100))}
-    green_share = 100 * (1 - weights["api"][1])
-    assert green_share == pytest.approx(weight)
-    assert alias_weights(traffic(doc, 100, "blue"), 100, retired_blue=True) == {}
+ALIAS_DOC: dict[str, Any] = {"traffic": {"frontDoor": {"kind": "alias"}, "stableVersions": {"api": "7"},
+                                         "rollback": {"lambdaErrorPercent": 5}}}
+SERVICES_DOC: dict[str, Any] = {"services": {"api": {"routes": ["ANY /{proxy+}"]}, "site": {"routes": ["GET /"]}},
+                                "httpApi": {}}
+
+
+def plan_aliases(weight: int, retire: str = "none") -> Plan:
+    """The real ServerlessApp fed by ``alias_weights``, as __main__ wires them."""
+    sls, _, _ = parse_serverless(Reader(SERVICES_DOC, ""), DEFAULTS[Environment.PROD], "us-east-1")
+    cfg = traffic(ALIAS_DOC, weight, retire)
+
+    def program() -> None:
+        ServerlessApp("sls", ServerlessAppArgs(sls, Namer("waiterix", "prod"), DEFAULTS[Environment.PROD], {},
+                                               alias_weights=alias_weights(cfg, weight, retired_blue=retire == "blue")))
+
+    return plan_components(program, stack="prod")
+
+
+@settings(max_examples=101)
+@given(st.integers(0, 100))
+@example(0)
+@example(1)
+@example(99)
+@example(100)
+def test_alias_keeps_the_stable_version_primary_and_sends_exactly_green_weight_to_the_new_one(weight: int) -> None:
+    assert alias_weights(traffic(ALIAS_DOC, weight), weight, retired_blue=False) == {"api": ("7", weight / 100)}
+    plan = plan_aliases(weight)
+    new_version = plan.one("aws:lambda/function:Function", "sls-api").outputs["version"]
+    assert new_version != "7"
+    alias = plan.one("aws:lambda/alias:Alias", "sls-api-live")
+    assert alias.inputs["functionVersion"] == "7"  # blue: what clearing the routing config falls back to
+    assert alias.inputs["routingConfig"] == {"additionalVersionWeights": {new_version: weight / 100}}
+    # a service without a pinned version follows the new version alone
+    site = plan.one("aws:lambda/alias:Alias", "sls-site-live")
+    assert site.inputs["functionVersion"] == plan.one("aws:lambda/function:Function", "sls-site").outputs["version"]
+    assert "routingConfig" not in site.inputs
+
+
+def test_retire_blue_leaves_the_new_version_as_the_only_primary() -> None:
+    assert alias_weights(traffic(ALIAS_DOC, 100, "blue"), 100, retired_blue=True) == {}
+    plan = plan_aliases(100, retire="blue")
+    alias = plan.one("aws:lambda/alias:Alias", "sls-api-live")
+    assert alias.inputs["functionVersion"] == plan.one("aws:lambda/function:Function", "sls-api").outputs["version"]
+    assert "routingConfig" not in alias.inputs

@@ -196,8 +196,12 @@ def test_alias_kind_watches_the_new_version_and_may_only_touch_its_functions() -
                    "FUNCTION_NAMES": "waiterix-prod-ai,waiterix-prod-api", "ALIAS_NAME": "live"}
     by_sid = {s["Sid"]: s for s in policy(plan)}
     assert by_sid["ResetAliases"]["Action"] == ["lambda:GetAlias", "lambda:UpdateAlias"]
+    # GetAlias/UpdateAlias authorize against the unqualified function ARN: exactly these two functions
     assert by_sid["ResetAliases"]["Resource"] == ["arn:aws:lambda:us-east-1:123456789012:function:waiterix-prod-ai",
                                                   "arn:aws:lambda:us-east-1:123456789012:function:waiterix-prod-api"]
+    assert set(by_sid) == {"OwnLogs", "Tracing", "WriteRollbackRecord", "ResetAliases"}
+    assert [a for s in by_sid.values() for a in s["Action"] if a.startswith("lambda:")] == \
+        ["lambda:GetAlias", "lambda:UpdateAlias"]
 
 
 def test_no_trigger_without_metrics_is_refused() -> None:

@@ -101,9 +101,18 @@ def test_live_alias_targets_the_published_version(plan: Plan) -> None:
 
 def test_alias_weights_hook_shifts_traffic_without_replacing_the_alias() -> None:
     weighted = _plan(alias_weights={"products": ("7", 0.25)})
-    alias = weighted.one("aws:lambda/alias:Alias", "app-products-live")
-    assert alias.inputs["routingConfig"] == {"additionalVersionWeights": {"7": 0.25}}
+    fn, alias = _fn(weighted, "products"), weighted.one("aws:lambda/alias:Alias", "app-products-live")
+    assert alias.inputs["functionVersion"] == "7"  # the pinned stable version stays the primary
+    assert alias.inputs["routingConfig"] == {"additionalVersionWeights": {fn.outputs["version"]: 0.25}}
     assert alias.urn == _plan().one("aws:lambda/alias:Alias", "app-products-live").urn
+    assert "routingConfig" not in weighted.one("aws:lambda/alias:Alias", "app-orders-live").inputs  # not pinned
+
+
+def test_no_split_when_nothing_new_was_published() -> None:
+    """Lambda rejects an additional version equal to the primary: the pinned version alone serves."""
+    version = _fn(_plan(), "products").outputs["version"]
+    alias = _plan(alias_weights={"products": (version, 0.5)}).one("aws:lambda/alias:Alias", "app-products-live")
+    assert alias.inputs["functionVersion"] == version and "routingConfig" not in alias.inputs
 
 
 def test_roles_are_least_privilege(plan: Plan) -> None:

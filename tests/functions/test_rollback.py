@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from moto import mock_aws
 
+from cutover.rollback_guard import PromotionRefusedError, check_promotion
 from functions.rollback import handler as rollback
 from functions.rollback.record import CLEAR_VALUE, parse_record
 
@@ -288,40 +289,96 @@ def code_zip(version: str) -> bytes:
     return buffer.getvalue()
 
 
-def make_function(name: str, role: str) -> None:
+STABLE, NEW = "1", "2"  # the pinned stable version (blue) and the newest published one (green)
+FUNCTIONS = ("cutover-prod-api", "cutover-prod-worker")
+
+
+def make_function(name: str, role: str, primary: str = STABLE, additional: dict[str, float] | None = None) -> None:
+    """Two published versions and the live alias as ServerlessApp leaves it: by default the stable
+    version as the primary and the new version as the additional version at green's weight."""
     lambda_ = boto3.client("lambda", region_name=REGION)
     lambda_.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler",
                             Code={"ZipFile": code_zip("1")})
-    assert lambda_.publish_version(FunctionName=name)["Version"] == "1"
+    assert lambda_.publish_version(FunctionName=name)["Version"] == STABLE
     lambda_.update_function_code(FunctionName=name, ZipFile=code_zip("2"))
-    assert lambda_.publish_version(FunctionName=name)["Version"] == "2"
-    lambda_.create_alias(FunctionName=name, Name="live", FunctionVersion="1",
-                         RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}})
+    assert lambda_.publish_version(FunctionName=name)["Version"] == NEW
+    lambda_.create_alias(FunctionName=name, Name="live", FunctionVersion=primary,
+                         RoutingConfig={"AdditionalVersionWeights": {NEW: 0.5} if additional is None else additional})
 
 
-def test_alias_rollback(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    role = boto3.client("iam", region_name=REGION).create_role(
-        RoleName="cutover-fn", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
-    )["Role"]["Arn"]
-    for name in ("cutover-prod-api", "cutover-prod-worker"):
-        make_function(name, role)
-    for key, value in {"FRONT_DOOR_KIND": "alias", "FUNCTION_NAMES": "cutover-prod-api, cutover-prod-worker",
+@pytest.fixture
+def lambda_role(aws: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    for key, value in {"FRONT_DOOR_KIND": "alias", "FUNCTION_NAMES": ", ".join(FUNCTIONS),
                        "ALIAS_NAME": "live", "RECORD_PARAMETER": PARAMETER}.items():
         monkeypatch.setenv(key, value)
+    return str(boto3.client("iam", region_name=REGION).create_role(
+        RoleName="cutover-fn", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+    )["Role"]["Arn"])
+
+
+def assert_all_on_stable(name: str) -> None:
+    lambda_ = boto3.client("lambda", region_name=REGION)
+    alias = lambda_.get_alias(FunctionName=name, Name="live")
+    assert alias["FunctionVersion"] == STABLE
+    assert not (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
+    assert [v["Version"] for v in lambda_.list_versions_by_function(FunctionName=name)["Versions"]] == \
+           ["$LATEST", STABLE, NEW]  # green stays published: roll-forward is one alias update away
+
+
+@pytest.mark.parametrize("green_weight", [0, 10, 50, 100])
+def test_alias_rollback(lambda_role: str, green_weight: int, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in FUNCTIONS:  # as ServerlessApp leaves them at this greenWeight
+        make_function(name, lambda_role, additional={NEW: green_weight / 100})
+    assert stored_record() == CLEAR_VALUE
 
     result = rollback.handler(sns_event(), None)
 
-    lambda_ = boto3.client("lambda", region_name=REGION)
-    for name in ("cutover-prod-api", "cutover-prod-worker"):
-        alias = lambda_.get_alias(FunctionName=name, Name="live")
-        assert alias["FunctionVersion"] == "1"
-        assert not (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights")
-        assert [v["Version"] for v in lambda_.list_versions_by_function(FunctionName=name)["Versions"]] == \
-               ["$LATEST", "1", "2"]  # green stays published: roll-forward is one alias update away
-    assert result["record"]["previousGreenShare"] == 50
-    assert result["record"]["frontDoor"] == "alias"
-    assert rollback.handler(sns_event(), None)["record"] == result["record"]
+    for name in FUNCTIONS:
+        assert_all_on_stable(name)
+    record = parse_record(stored_record())  # the next `pulumi up` reads this and refuses greenWeight > 0
+    assert record is not None and result == {"action": "rolled-back", "record": record.to_dict()}
+    assert (record.front_door, record.previous_green_share, record.alarm) == ("alias", green_weight,
+                                                                              "cutover-prod-rollback")
+    cleared = [line for line in log_lines(capsys) if line["action"] == "alias-routing-cleared"]
+    assert [(c["function"], c["version"], c["removedWeights"]) for c in cleared] == \
+           [(name, STABLE, {NEW: green_weight / 100}) for name in FUNCTIONS]
+    assert rollback.handler(sns_event(), None)["record"] == result["record"]  # redelivery: same id
+
+
+def test_alias_rollback_never_clears_towards_a_newer_primary(lambda_role: str) -> None:
+    """An alias still in the old layout (new version primary, stable as the additional version)
+    goes to the stable version too: the older one, never the newer."""
+    make_function(FUNCTIONS[0], lambda_role, primary=NEW, additional={STABLE: 0.75})  # 25 % on green
+    make_function(FUNCTIONS[1], lambda_role)
+
+    result = rollback.handler(sns_event(), None)
+
+    for name in FUNCTIONS:
+        assert_all_on_stable(name)
+    assert result["record"]["previousGreenShare"] == 50  # the larger of 25 and 50
+
+
+def test_promotion_resumes_after_the_alias_rollback_is_acknowledged(lambda_role: str) -> None:
+    for name in FUNCTIONS:
+        make_function(name, lambda_role, additional={NEW: 0.1})
+    rollback.handler(sns_event(), None)
+    record = parse_record(stored_record())
+    assert record is not None
+
+    check_promotion(0, "", record, "prod")  # `make rollback` (greenWeight 0) matches reality: allowed
+    with pytest.raises(PromotionRefusedError, match=record.id):
+        check_promotion(10, "", record, "prod")  # re-applying greenWeight=10 would undo the rollback
+    with pytest.raises(PromotionRefusedError):
+        check_promotion(10, "an-older-rollback", record, "prod")
+    check_promotion(10, record.id, record, "prod")  # acknowledged: promotion resumes
+
+    # a later rollback is a new id: the old acknowledgement does not cover it
+    rollback.handler(sns_event(changed_at="2026-11-23T03:00:00.000+0000"), None)
+    later = parse_record(stored_record())
+    assert later is not None and later.id != record.id
+    with pytest.raises(PromotionRefusedError):
+        check_promotion(10, record.id, later, "prod")
 
 
 # ── pure helpers ───────────────────────────────────────────────────────────────────────────────
@@ -395,3 +452,13 @@ def test_imports_as_the_lambda_runtime_does() -> None:
     done = subprocess.run([sys.executable, "-B", "-c", code], cwd=root, capture_output=True, text=True, check=False,
                           env={"PYTHONPATH": str(root), "PATH": ""})
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_alias_stable_version() -> None:
+    def alias(primary: str, weights: dict[str, float] | None) -> dict[str, Any]:
+        return {"FunctionVersion": primary, "RoutingConfig": {"AdditionalVersionWeights": weights} if weights else {}}
+
+    assert rollback.alias_stable_version(alias("7", {"9": 0.1})) is None  # stable primary: just clear
+    assert rollback.alias_stable_version(alias("7", None)) is None
+    assert rollback.alias_stable_version(alias("10", {"9": 0.9})) == "9"  # numeric, not lexical, order
+    assert rollback.alias_stable_version(alias("$LATEST", None)) is None

@@ -11,7 +11,8 @@ from cutover.plan.model import Plan
 from tests.conftest import planned
 
 STAGES = {"yoga-serverless": (0, 5, 25, 50, 75, 100), "pos-serverless": (0, 10, 50, 100),
-          "persona-serverless": (0, 10, 50, 100), "waiterix-serverless": (0, 10, 50, 100)}
+          "persona-serverless": (0, 10, 50, 100), "waiterix-serverless": (0, 10, 50, 100),
+          "tracetrack-ecs": (0, 10, 50, 100)}
 PIN = "overrides.traffic.stableVersions.api=7"  # waiterix: a pinned stable version allows 10 and 50
 
 
@@ -30,12 +31,16 @@ def green_share(plan: Plan) -> float:
         w = {r.inputs["setIdentifier"]: r.inputs["weightedRoutingPolicies"][0]["weight"] for r in records}
         return 100.0 * w.get("green", 0) / sum(w.values())
     (alias,) = [r for r in plan.of_type("aws:lambda/alias:Alias") if r.name == "serverless-api-live"]
-    extra = alias.inputs["routingConfig"]["additionalVersionWeights"]  # the stable version's share
-    return 100.0 * (1 - extra["7"])
+    assert alias.inputs["functionVersion"] == "7"  # the pinned stable version is the primary (blue)
+    new_version = plan.one("aws:lambda/function:Function", "serverless-api").outputs["version"]
+    extra = alias.inputs["routingConfig"]["additionalVersionWeights"]  # the new version's share (green)
+    assert set(extra) == {new_version}
+    return 100.0 * extra[new_version]
 
 
 def colors(plan: Plan) -> set[str]:
-    tgs = {r.name.removeprefix("front-door-") for r in plan.of_type("aws:lb/targetGroup:TargetGroup")}
+    tgs = {r.name.removeprefix("front-door-") for r in plan.of_type("aws:lb/targetGroup:TargetGroup")
+           if r.name.startswith("front-door-")}
     records = {r.inputs["setIdentifier"] for r in plan.of_type("aws:route53/record:Record")
                if r.inputs.get("setIdentifier")}
     return tgs | records
@@ -50,12 +55,82 @@ def test_green_share_equals_green_weight_at_every_stage(profile: str, weight: in
     assert plan.stack_outputs["frontDoor"]["greenShare"] == pytest.approx(weight)
 
 
-def test_tracetrack_front_door_waits_for_the_ecs_variant() -> None:
-    plan = planned("prod", "profile=tracetrack-ecs")
-    assert not plan.of_type("cutover:traffic:FrontDoor") and "frontDoor" not in plan.stack_outputs
+def test_tracetrack_weights_the_replit_host_against_the_new_cloudfront() -> None:
+    plan = planned("prod", "profile=tracetrack-ecs", "greenWeight=10")
+    records = {r.inputs["setIdentifier"]: r for r in plan.of_type("aws:route53/record:Record")
+               if r.inputs.get("setIdentifier")}
+    cdn = plan.one("aws:cloudfront/distribution:Distribution", "cdn")
+    # Blue is a host name without an alias zone, so the weighted set is CNAME: green names the distribution,
+    # which lists the record's name as an alternate domain name.
+    assert {k: r.inputs["type"] for k, r in records.items()} == {"blue": "CNAME", "green": "CNAME"}
+    assert records["green"].inputs["records"] == [cdn.outputs["domainName"]]
+    assert records["blue"].inputs["records"] == ["tracetrack.example.com"]
+    assert records["green"].inputs["name"] in cdn.inputs["aliases"]
+    checks = {r.name: r.inputs for r in plan.of_type("aws:route53/healthCheck:HealthCheck")}
+    assert checks["front-door-green"]["fqdn"] == cdn.outputs["domainName"]
+    assert checks["front-door-green"]["resourcePath"] == "/health"
+    # seed 001's rollback triggers watch green's own load balancer
+    alarms = {r.name: r.inputs for r in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+              if r.name.startswith("rollback-")}
+    assert set(alarms) == {"rollback-error-rate", "rollback-latency"}
+    alb = plan.one("aws:lb/loadBalancer:LoadBalancer", "alb")
+    assert alarms["rollback-latency"]["dimensions"]["LoadBalancer"] == alb.outputs["arnSuffix"]
+    assert (alarms["rollback-latency"]["threshold"], alarms["rollback-latency"]["evaluationPeriods"]) == (0.5, 5)
 
 
-@pytest.mark.parametrize("profile", ["yoga-serverless", "pos-serverless", "persona-serverless"])
+def test_a_dev_record_the_distribution_does_not_serve_is_refused() -> None:
+    from cutover.plan.engine import ProgramError
+
+    with pytest.raises(ProgramError, match=r"cdn\.aliases.*does not list"):
+        planned("dev", "profile=tracetrack-ecs", "overrides.traffic.frontDoor.recordName=other.example.com")
+
+
+def test_persona_blue_is_the_current_ecs_system_behind_its_alb() -> None:
+    plan = planned("prod", "profile=persona-serverless", "greenWeight=10")
+    services = {r.inputs["name"]: r for r in plan.of_type("aws:ecs/service:Service")}
+    assert sorted(services) == ["persona-prod-blue-api", "persona-prod-blue-web"]
+    (cluster,) = plan.of_type("aws:ecs/cluster:Cluster")  # one cluster for both services
+    assert {s.inputs["cluster"] for s in services.values()} == {cluster.outputs["arn"]}
+    rule = plan.one("aws:lb/listenerRule:ListenerRule", "blue-api")
+    assert rule.inputs["conditions"] == [{"pathPattern": {"values": ["/api/*", "/trpc/*"]}}]
+    api_tg = plan.one("aws:lb/targetGroup:TargetGroup", "blue-alb-blue-api")
+    assert rule.inputs["actions"][0]["targetGroupArn"] == api_tg.outputs["arn"]
+    assert (api_tg.inputs["port"], api_tg.inputs["healthCheck"]["path"]) == (3001, "/health")
+    blue_alb = plan.one("aws:lb/loadBalancer:LoadBalancer", "blue-alb")
+    records = {r.inputs["setIdentifier"]: r.inputs for r in plan.of_type("aws:route53/record:Record")
+               if r.inputs.get("setIdentifier")}
+    assert records["blue"]["aliases"][0]["name"] == blue_alb.outputs["dnsName"]
+    assert records["blue"]["aliases"][0]["zoneId"] == blue_alb.outputs["zoneId"]
+    assert records["blue"]["aliases"][0]["evaluateTargetHealth"] is True
+    frontend = plan.one("aws:cloudfront/distribution:Distribution", "frontend")
+    assert records["green"]["aliases"][0]["name"] == frontend.outputs["domainName"]
+    assert records["blue"]["weightedRoutingPolicies"][0]["weight"] + \
+        records["green"]["weightedRoutingPolicies"][0]["weight"] > 0
+
+
+def test_persona_retire_blue_unguards_the_ecs_side_then_drops_it_and_archives_its_database() -> None:
+    live = planned("prod", "profile=persona-serverless", "greenWeight=100")
+    step1 = planned("prod", "profile=persona-serverless", "greenWeight=100", "retire=blue")
+    step2 = planned("prod", "profile=persona-serverless", "greenWeight=100", "retire=blue", "retireData=true")
+    assert live.one("aws:lb/loadBalancer:LoadBalancer", "blue-alb").inputs["enableDeletionProtection"] is True
+    # step 1: routing goes, the load balancer loses its deletion protection (AWS refuses to delete it otherwise)
+    assert colors(step1) == {"green"}
+    assert step1.one("aws:lb/loadBalancer:LoadBalancer", "blue-alb").inputs["enableDeletionProtection"] is False
+    assert not any(r.protect for r in step1 if r.name.startswith("blue-"))
+    commands = step1.stack_outputs["archive"]["commands"]
+    assert any("--db-instance-identifier persona-db " in c for c in commands)
+    # step 2: blue's compute leaves; its images and access logs stay in AWS; green is untouched
+    d = render.diff(step1, step2)
+    gone = {r.name for r in d.deleted}
+    assert {"blue-alb", "blue-web", "blue-api"} <= gone
+    assert sorted((r.type, r.name) for r in d.retained) == [
+        ("aws:ecr/repository:Repository", "blue-api"), ("aws:ecr/repository:Repository", "blue-web"),
+        ("aws:s3/bucket:Bucket", "blue-alb-logs")]
+    assert not step2.of_type("cutover:ecs:EcsColor")
+    assert {r.urn for r in live if r.protect and not r.name.startswith("blue-")} <= {r.urn for r in step2 if r.protect}
+
+
+@pytest.mark.parametrize("profile", ["yoga-serverless", "pos-serverless", "tracetrack-ecs"])
 def test_retire_blue_removes_blue_routing_and_keeps_green(profile: str) -> None:
     before = planned("prod", *sets(profile, "greenWeight=100"))
     after = planned("prod", *sets(profile, "greenWeight=100", "retire=blue"))
@@ -119,7 +194,43 @@ def test_rollback_alarms_carry_the_seed_thresholds(profile: str, expected: dict[
     assert param.inputs["name"] == env["RECORD_PARAMETER"] and json.loads(param.inputs["value"]) == {"state": "clear"}
 
 
-def test_alias_rollback_waits_for_the_stable_version_as_the_aliases_primary() -> None:
-    # The rollback Lambda clears AdditionalVersionWeights; ServerlessApp's primary is the newest version.
-    plan = planned("prod", *sets("waiterix-serverless", "greenWeight=10"))
+@pytest.mark.parametrize("weight", [0, 10, 100])
+def test_alias_rollback_watches_the_new_version_and_resets_only_the_pinned_aliases(weight: int) -> None:
+    plan = planned("prod", *sets("waiterix-serverless", f"greenWeight={weight}"))
+    fn = plan.one("aws:lambda/function:Function", "serverless-api")
+    (alarm,) = [r for r in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if r.name.startswith("rollback-")]
+    assert alarm.name == "rollback-lambda-errors"
+    assert (alarm.inputs["threshold"], alarm.inputs["evaluationPeriods"]) == (5, 5)  # traffic.rollback
+    dims = [q["metric"]["dimensions"] for q in alarm.inputs["metricQueries"] if "metric" in q]
+    assert dims == [{"FunctionName": fn.outputs["name"], "Resource": f"{fn.outputs['name']}:live",
+                     "ExecutedVersion": fn.outputs["version"]}] * 2  # Errors and Invocations of green only
+    composite = plan.one("aws:cloudwatch/compositeAlarm:CompositeAlarm")
+    assert composite.inputs["alarmRule"] == f'ALARM("{alarm.inputs["name"]}")'
+    rb = plan.one("aws:lambda/function:Function", "rollback-fn")
+    assert rb.inputs["environment"]["variables"] == {
+        "FRONT_DOOR_KIND": "alias", "FUNCTION_NAMES": fn.outputs["name"], "ALIAS_NAME": "live",
+        "RECORD_PARAMETER": "/waiterix/prod/rollback/record"}
+    doc = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "rollback-fn").inputs["policy"])
+    by_sid = {st["Sid"]: st for st in doc["Statement"]}
+    assert set(by_sid) == {"OwnLogs", "Tracing", "WriteRollbackRecord", "ResetAliases"}
+    # GetAlias/UpdateAlias authorize against the unqualified function ARN: only the pinned service's function
+    assert by_sid["ResetAliases"]["Action"] == ["lambda:GetAlias", "lambda:UpdateAlias"]
+    assert by_sid["ResetAliases"]["Resource"] == [fn.outputs["arn"]]
+    record = plan.one("aws:ssm/parameter:Parameter", "rollback-record")
+    assert (by_sid["WriteRollbackRecord"]["Action"], by_sid["WriteRollbackRecord"]["Resource"]) == \
+        (["ssm:PutParameter"], [record.outputs["arn"]])
+
+
+def test_alias_retire_blue_points_the_alias_at_the_new_version_only() -> None:
+    plan = planned("prod", *sets("waiterix-serverless", "greenWeight=100", "retire=blue"))
+    alias = plan.one("aws:lambda/alias:Alias", "serverless-api-live")
+    new_version = plan.one("aws:lambda/function:Function", "serverless-api").outputs["version"]
+    assert alias.inputs["functionVersion"] == new_version
+    assert "routingConfig" not in alias.inputs
+    assert not plan.of_type("cutover:traffic:Rollback")  # nothing left to roll back to
+
+
+def test_alias_without_a_pinned_version_has_nothing_to_roll_back_to() -> None:
+    plan = planned("prod", "profile=waiterix-serverless", "greenWeight=100")
     assert not plan.of_type("cutover:traffic:Rollback")
+    assert "routingConfig" not in plan.one("aws:lambda/alias:Alias", "serverless-api-live").inputs

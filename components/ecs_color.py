@@ -1,0 +1,104 @@
+"""EcsColor: a color built with the ECS variant, e.g. seed 004's current system as blue.
+
+One ALB (its own name and logs, by color), one Fargate service per configured container on a shared
+cluster, path rules for every service but the default one, and optionally CloudFront in front.
+The front door reaches the color at ``endpoint_dns_name`` / ``endpoint_zone_id``: the distribution
+when there is one, otherwise the load balancer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.alb import AlbArgs, AppLoadBalancer
+from components.cdn import AppCdn, CdnArgs
+from components.container_app import ContainerApp, ContainerAppArgs, LoadBalancerAttachment
+from components.refs import StoreRef
+from cutover.config import EnvironmentSettings
+from cutover.config.blue import BlueEcsConfig
+from cutover.naming import Namer
+
+FIRST_RULE_PRIORITY = 100  # leaves room below for rules an operator adds by hand (maintenance pages)
+
+
+@dataclass(frozen=True)
+class EcsColorArgs:
+    config: BlueEcsConfig
+    color: str  # "blue": part of every physical name
+    namer: Namer
+    env: EnvironmentSettings
+    region: str
+    account_id: str
+    refs: Mapping[str, StoreRef]
+    vpc_id: pulumi.Input[str]
+    vpc_cidr: str
+    public_subnet_ids: Sequence[pulumi.Input[str]]
+    private_subnet_ids: Sequence[pulumi.Input[str]]
+    alb_web_acl_arn: pulumi.Input[str] | None = None  # REGIONAL
+    cdn_web_acl_arn: pulumi.Input[str] | None = None  # CLOUDFRONT (us-east-1)
+
+
+class EcsColor(pulumi.ComponentResource):
+    alb: AppLoadBalancer
+    apps: dict[str, ContainerApp]  # by container name
+    cdn: AppCdn | None
+    endpoint_dns_name: pulumi.Output[str]
+    endpoint_zone_id: pulumi.Output[str]
+    health_check_fqdn: pulumi.Input[str]  # a name the color's certificate covers
+
+    def __init__(self, name: str, args: EcsColorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cutover:ecs:EcsColor", name, None, opts)
+        cfg, child = args.config, pulumi.ResourceOptions(parent=self)
+        default = cfg.default.container
+        if cfg.cdn is not None and cfg.alb.domain_name is None:
+            raise ValueError("CloudFront needs the ALB's domainName (the origin name its certificate covers)")
+        self.alb = AppLoadBalancer(f"{name}-alb", AlbArgs(
+            cfg.alb, args.namer, args.env, args.region, args.account_id, args.vpc_id, args.vpc_cidr,
+            args.public_subnet_ids, default.port, default.health_path, default.deregistration_delay,
+            cloudfront_only=cfg.cdn is not None, web_acl_arn=args.alb_web_acl_arn, purpose=args.color),
+            opts=child)
+
+        self.apps = {}
+        cluster: aws.ecs.Cluster | None = None
+        for priority, svc in enumerate(cfg.services, start=FIRST_RULE_PRIORITY - 1):
+            c = svc.container
+            if not svc.path_patterns:
+                attachment = LoadBalancerAttachment(
+                    self.alb.security_group_id, self.alb.target_group_arn, self.alb.arn_suffix,
+                    self.alb.target_group_arn_suffix, listeners=[self.alb.https_listener, self.alb.http_listener])
+            else:
+                tg = self.alb.new_target_group(f"{args.color}-{c.name}", port=c.port, health_check_path=c.health_path,
+                                               parent=self)
+                rule = aws.lb.ListenerRule(
+                    f"{name}-{c.name}", listener_arn=self.alb.https_listener_arn, priority=priority,
+                    conditions=[{"path_pattern": {"values": list(svc.path_patterns)}}],
+                    actions=[{"type": "forward", "target_group_arn": tg.arn}], opts=child)
+                if c.port != default.port:  # the ALB's group only reaches the default port on its own
+                    aws.vpc.SecurityGroupEgressRule(
+                        f"{name}-alb-to-{c.name}", security_group_id=self.alb.security_group_id, ip_protocol="tcp",
+                        from_port=c.port, to_port=c.port, cidr_ipv4=args.vpc_cidr,
+                        description=f"to {c.name}'s tasks (and health checks)", opts=child)
+                attachment = LoadBalancerAttachment(self.alb.security_group_id, tg.arn, self.alb.arn_suffix,
+                                                    tg.arn_suffix, listeners=[rule])
+            app = ContainerApp(f"{name}-{c.name}", ContainerAppArgs(
+                c, args.namer, args.env, args.region, args.account_id, args.refs, args.vpc_id,
+                args.private_subnet_ids, attachment, color=args.color,
+                config_path=f"traffic.{args.color}.containers.{c.name}", cluster=cluster), opts=child)
+            cluster = cluster or app.cluster
+            self.apps[c.name] = app
+
+        self.cdn = None
+        if cfg.cdn is not None and cfg.alb.domain_name is not None:
+            self.cdn = AppCdn(f"{name}-cdn", CdnArgs(cfg.cdn, args.namer, cfg.alb.domain_name, args.cdn_web_acl_arn),
+                              opts=child)
+            self.endpoint_dns_name, self.endpoint_zone_id = self.cdn.domain_name, self.cdn.hosted_zone_id
+            self.health_check_fqdn = self.cdn.domain_name
+        else:
+            self.endpoint_dns_name, self.endpoint_zone_id = self.alb.dns_name, self.alb.zone_id
+            self.health_check_fqdn = cfg.alb.domain_name or self.alb.dns_name
+        self.register_outputs({"endpointDnsName": self.endpoint_dns_name, "endpointZoneId": self.endpoint_zone_id,
+                               "services": {n: a.service_name for n, a in self.apps.items()}})

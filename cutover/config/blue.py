@@ -1,0 +1,97 @@
+"""An ECS blue: the current container system, built by this stack with the ECS variant.
+
+Seed 004 runs today as ECS services (a Next.js frontend and a tRPC API) behind one ALB with
+CloudFront in front. ``traffic.blue`` describes that side with the same sections the ECS variant
+reads at the top level, so one parser and one set of components serve both colors::
+
+    traffic:
+      blue:
+        variant: ecs
+        containers:              # or `container:` for a single service
+          web: {image: ..., port: 3000}                            # the listener's default action
+          api: {image: ..., port: 3001, pathPatterns: ["/api/*"]}  # listener rules, in order
+        alb: {certificateArn: ..., domainName: ...}
+        cdn: {certificateArn: ..., aliases: [...]}                 # optional
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cutover.config.container import AlbConfig, CdnConfig, ContainerConfig, parse_alb, parse_cdn, parse_container
+from cutover.config.environment import EnvironmentSettings
+from cutover.config.reader import Reader
+from cutover.errors import ConfigError
+
+_PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_./*?-]*$")
+MAX_RULE_PATTERNS = 5  # an ALB listener rule holds at most 5 path-pattern values
+
+
+@dataclass(frozen=True)
+class BlueService:
+    container: ContainerConfig
+    path_patterns: tuple[str, ...]  # () for the one service behind the listener's default action
+
+
+@dataclass(frozen=True)
+class BlueEcsConfig:
+    services: tuple[BlueService, ...]  # the default service first, then the routed ones in config order
+    alb: AlbConfig
+    cdn: CdnConfig | None
+
+    @property
+    def default(self) -> BlueService:
+        return self.services[0]
+
+
+def parse_blue_ecs(sections: Mapping[str, Any], env: EnvironmentSettings, region: str) -> BlueEcsConfig:
+    """Parse ``traffic.blue``'s container(s), alb and cdn sections (validated present by the traffic parser)."""
+    doc = Reader(sections, "traffic.blue")
+    cdn = parse_cdn(doc)
+    alb = parse_alb(doc, region, env, has_cdn=cdn is not None)
+    if doc.has("container"):
+        services = [BlueService(parse_container(doc.section("container"), env), ())]
+    else:
+        outer = doc.section("containers")
+        services = [_service(name, outer.section(name), env) for name in outer.keys()]  # noqa: SIM118
+        if not services:
+            raise ConfigError(outer.path, "needs at least one service", "web: {image, port, ...}")
+    doc.raw("container", None)
+    doc.raw("containers", None)
+    doc.finish()
+    defaults = [s for s in services if not s.path_patterns]
+    if len(defaults) != 1:
+        raise ConfigError("traffic.blue.containers", f"exactly one service takes the listener's default action "
+                          f"(no pathPatterns), found {len(defaults)}",
+                          "pathPatterns on every service but one")
+    names = [s.container.name for s in services]
+    if len(set(names)) != len(names):
+        raise ConfigError("traffic.blue.containers", "two services share a container name", ", ".join(names))
+    seen: dict[str, str] = {}
+    for s in services:
+        for p in s.path_patterns:
+            if p in seen:
+                raise ConfigError(f"traffic.blue.containers.{s.container.name}.pathPatterns",
+                                  f"{p!r} is already routed to {seen[p]!r}")
+            seen[p] = s.container.name
+    return BlueEcsConfig(tuple(defaults + [s for s in services if s.path_patterns]), alb, cdn)
+
+
+def _service(name: str, r: Reader, env: EnvironmentSettings) -> BlueService:
+    patterns = r.string_list("pathPatterns", [])
+    if len(patterns) > MAX_RULE_PATTERNS:
+        raise ConfigError(r.key("pathPatterns"), f"{len(patterns)} patterns; an ALB listener rule takes at most "
+                          f"{MAX_RULE_PATTERNS}", f"at most {MAX_RULE_PATTERNS} patterns")
+    for p in patterns:
+        if not _PATH_PATTERN.match(p) or len(p) > 128:
+            raise ConfigError(r.key("pathPatterns"), f"{p!r} is not an ALB path pattern", "/api/*")
+    if r.has("name") and r.raw("name") != name:
+        raise ConfigError(r.key("name"), f"the service is named by its key {name!r}", f"omit name, or {name}")
+    r.raw("name", None)
+    # Everything else is the container section itself: the ECS variant's parser rejects unknown keys.
+    body = {k: r.raw(k) for k in r.keys() if k not in ("pathPatterns", "name")}  # noqa: SIM118
+    container = parse_container(Reader({**body, "name": name}, r.path), env)
+    return BlueService(container, patterns)

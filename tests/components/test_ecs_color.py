@@ -1,0 +1,59 @@
+"""EcsColor through persona's prod plan: seed 004's current ECS system as blue."""
+
+from __future__ import annotations
+
+from cutover.plan.model import Plan
+from tests.conftest import planned
+
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+
+
+def _plan() -> Plan:
+    return planned("prod", "profile=persona-serverless")
+
+
+def test_children_belong_to_the_color() -> None:
+    plan = _plan()
+    color = plan.one("cutover:ecs:EcsColor", "blue")
+    children = {r.name for r in plan if r.parent == color.urn}
+    assert {"blue-alb", "blue-web", "blue-api"} <= children
+    assert plan.one("aws:lb/loadBalancer:LoadBalancer", "blue-alb").inputs["name"] == "persona-prod-blue"
+
+
+def test_the_alb_reaches_each_service_port_and_each_service_admits_only_the_alb() -> None:
+    plan = _plan()
+    alb_sg = plan.one("aws:ec2/securityGroup:SecurityGroup", "blue-alb-sg").id
+    out = sorted((r.inputs["fromPort"], r.inputs["cidrIpv4"]) for r in plan.of_type(EGRESS)
+                 if r.inputs["securityGroupId"] == alb_sg)
+    assert out == [(3000, "10.44.0.0/16"), (3001, "10.44.0.0/16")]
+    for svc, port in (("web", 3000), ("api", 3001)):
+        sg = plan.one("aws:ec2/securityGroup:SecurityGroup", f"blue-{svc}-sg").id
+        into = [r.inputs for r in plan.of_type(INGRESS) if r.inputs["securityGroupId"] == sg]
+        assert [(i["fromPort"], i["referencedSecurityGroupId"]) for i in into] == [(port, alb_sg)]
+    world = [r.inputs for r in plan.of_type(INGRESS) if r.inputs.get("cidrIpv4") == "0.0.0.0/0"]
+    assert {(i["securityGroupId"], i["fromPort"]) for i in world} == {(alb_sg, 80), (alb_sg, 443)}
+
+
+def test_default_action_serves_web_and_a_rule_serves_the_api() -> None:
+    plan = _plan()
+    listener = plan.one("aws:lb/listener:Listener", "blue-alb-https")
+    web_tg = plan.one("aws:lb/targetGroup:TargetGroup", "blue-alb-blue")
+    assert listener.inputs["defaultActions"][0]["targetGroupArn"] == web_tg.outputs["arn"]
+    assert listener.inputs["sslPolicy"].startswith("ELBSecurityPolicy-TLS13")
+    rule = plan.one("aws:lb/listenerRule:ListenerRule", "blue-api")
+    assert rule.inputs["listenerArn"] == listener.outputs["arn"] and rule.inputs["priority"] == 100
+    services = {r.inputs["name"]: r.inputs for r in plan.of_type("aws:ecs/service:Service")}
+    api_tg = plan.one("aws:lb/targetGroup:TargetGroup", "blue-alb-blue-api")
+    assert services["persona-prod-blue-api"]["loadBalancers"] == [
+        {"targetGroupArn": api_tg.outputs["arn"], "containerName": "api", "containerPort": 3001}]
+    assert services["persona-prod-blue-web"]["loadBalancers"][0]["targetGroupArn"] == web_tg.outputs["arn"]
+
+
+def test_blue_alb_has_a_regional_waf_and_no_cloudfront_of_its_own() -> None:
+    plan = _plan()
+    assoc = [r for r in plan.of_type("aws:wafv2/webAclAssociation:WebAclAssociation") if r.name == "blue-alb-waf"]
+    assert len(assoc) == 1
+    acl = plan.one("aws:wafv2/webAcl:WebAcl", "blue-alb-waf")
+    assert acl.inputs["scope"] == "REGIONAL" and assoc[0].inputs["webAclArn"] == acl.outputs["arn"]
+    assert not [r for r in plan.of_type("aws:cloudfront/distribution:Distribution") if r.name.startswith("blue")]
