@@ -54,6 +54,8 @@ from components.ses import EmailArgs, EmailSender
 from cutover.config import BlueVariant, FrontDoorKind, GreenEndpoint, GreenVariant, Retire, ServiceKind
 from cutover.config.source import load_stack_config
 from cutover.errors import ConfigError
+from cutover.rollback_guard import check_promotion
+from functions.rollback.record import parse_record
 
 try:
     cfg = load_stack_config()
@@ -66,6 +68,21 @@ edge_opts = pulumi.ResourceOptions(provider=edge_provider(cfg, provider))  # CLO
 invoke_opts = pulumi.InvokeOptions(provider=provider)
 account_id = aws.get_caller_identity(opts=invoke_opts).account_id
 zones = aws.get_availability_zones(state="available", opts=invoke_opts).names
+
+# 0. An automatic rollback (recorded by the rollback Lambda) is never undone by the next update: read
+# before anything is registered, since the engine applies resources as the program registers them.
+# By path, because the record does not exist before the first deployment.
+recorded = aws.ssm.get_parameters_by_path(path=cfg.namer.path("rollback"), opts=invoke_opts)
+record_value = dict(zip(recorded.names, recorded.values, strict=True)).get(cfg.namer.path("rollback", "record"))
+try:
+    check_promotion(cfg.green_weight, cfg.rollback_ack, parse_record(record_value) if record_value else None,
+                    cfg.stack)
+except ConfigError as exc:
+    raise pulumi.RunError(f"configuration error: {exc}") from None
+except ValueError as exc:  # a hand-edited record: say how to reset it rather than guess
+    raise pulumi.RunError(f"{cfg.namer.path('rollback', 'record')}: {exc}; after checking the front door, reset it "
+                          f"with `aws ssm put-parameter --overwrite --name {cfg.namer.path('rollback', 'record')} "
+                          """--value '{"state": "clear"}'`""") from None
 
 # 1. What this stack is: profile, environment, budget and usage assumptions (read by policies).
 StackProfile("profile", StackProfileArgs(cfg), opts=with_provider)
@@ -251,9 +268,9 @@ if traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE53):
                                                    cfg.environment.log_retention_days), opts=with_provider)
     front_door = FrontDoor("front-door", FrontDoorArgs(
         traffic, cfg.namer, cfg.environment, cfg.green_weight, account_id, cfg.region, blue_ep, green_ep,
-        # The public route table must get the route to the peered VPC: Network declares its routes
-        # inline and does not expose the table yet, so that route is the lead's to wire.
-        placement=AlbPlacement(network.vpc_id, network.vpc_cidr, network.public_subnet_ids),
+        # The ALB sits in the public subnets: their route table gets the route to a peered legacy VPC.
+        placement=AlbPlacement(network.vpc_id, network.vpc_cidr, network.public_subnet_ids,
+                               network.public_route_table_ids),
         web_acl_arn=front_acl.arn if front_acl else None),
         opts=with_provider)
 elif traffic.kind is FrontDoorKind.ALIAS and serverless is not None:

@@ -23,8 +23,8 @@ from components.monitoring import (
 )
 from components.network import Network, NetworkArgs
 from components.platform import StackProfile, StackProfileArgs
-from components.providers import aws_provider, edge_provider
 from components.postgres import PostgresArgs, PostgresDatabase
+from components.providers import aws_provider, edge_provider
 from components.redis import RedisArgs, RedisCache
 from components.rollback import AlbMetrics, LambdaMetrics, Rollback, RollbackArgs
 from components.secrets import GeneratedSecrets, SecretsArgs

@@ -27,7 +27,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.refs import Access, StoreRef
+from components.refs import Access, PolicySpec, StoreRef, policy_document, ref_specs
 from cutover import iam
 from cutover.config import ContainerConfig, EnvironmentSettings
 from cutover.config.container import XRAY_IMAGE
@@ -326,31 +326,15 @@ def _execution_policy(log_group_arn: pulumi.Output[str], repo_arn: pulumi.Input[
 
 
 def _task_policy(uses: list[tuple[StoreRef, Access]], xray: bool, execute_command: bool) -> pulumi.Output[str]:
-    specs: list[tuple[str, tuple[str, ...], list[pulumi.Input[str]]]] = []
+    specs: list[PolicySpec] = []
     if xray:
         specs.append(("XRay", XRAY_ACTIONS, ["*"]))  # X-Ray has no resource-level permissions
     if execute_command:
         specs.append(("EcsExec", EXEC_ACTIONS, ["*"]))
-    for ref, access in uses:
-        actions = ref.actions(access)
-        if not actions or any(a == "*" or a.endswith(":*") for a in actions):
-            raise ValueError(f"{ref.key}: a store ref must grant explicit actions, got {actions!r}")
-        if not ref.resource_arns:
-            raise ValueError(f"{ref.key}: a store ref must name its resources")
-        sid = "Use" + "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", ref.key) if p)
-        specs.append((sid, actions, list(ref.resource_arns)))
+    specs += ref_specs(uses)
     if not specs:  # a role policy needs a statement: deny nothing-in-particular explicitly
         specs.append(("NoPermissions", ("sts:GetCallerIdentity",), ["*"]))
-    flat = [r for _, _, resources in specs for r in resources]
-
-    def build(values: list[Any]) -> str:
-        statements, i = [], 0
-        for sid, actions, resources in specs:
-            statements.append(iam.statement(actions, [str(v) for v in values[i:i + len(resources)]], sid=sid))
-            i += len(resources)
-        return iam.document(*statements)
-
-    return pulumi.Output.all(*flat).apply(build)
+    return policy_document(specs)
 
 
 def _environment(cfg: ContainerConfig, uses: list[tuple[StoreRef, Access]], path: str) -> dict[str, pulumi.Input[str]]:

@@ -48,6 +48,7 @@ class Network(pulumi.ComponentResource):
     private_subnet_ids: list[pulumi.Output[str]]
     isolated_subnet_ids: list[pulumi.Output[str]]
     private_route_table_ids: list[pulumi.Output[str]]
+    public_route_table_ids: list[pulumi.Output[str]]  # the front door adds peering routes here
     nat_mode: NatMode
     has_internet_egress: bool  # private subnets reach the internet (NAT)
 
@@ -70,9 +71,12 @@ class Network(pulumi.ComponentResource):
         for plan in cfg.subnets():
             subnets[plan.tier].append(self._subnet(plan, azs[plan.az_index]))
 
+        # Routes as separate resources, not inline: the blue/green front door adds a route to a peered
+        # legacy VPC here, and an inline route list would delete any route it does not declare.
         public_rt = aws.ec2.RouteTable(f"{name}-public", vpc_id=self.vpc.id,
-                                       routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}],
                                        tags={"Name": args.namer.name(Kind.GENERIC, "public")}, opts=child)
+        aws.ec2.Route(f"{name}-public-internet", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0",
+                      gateway_id=igw.id, opts=child)
         for i, s in enumerate(subnets["public"]):
             aws.ec2.RouteTableAssociation(f"{name}-public-{_az(azs[i])}", subnet_id=s.id,
                                           route_table_id=public_rt.id, opts=child)
@@ -107,6 +111,7 @@ class Network(pulumi.ComponentResource):
         self.private_subnet_ids = [s.id for s in subnets["private"]]
         self.isolated_subnet_ids = [s.id for s in subnets["isolated"]]
         self.private_route_table_ids = [rt.id for rt in private_rts]
+        self.public_route_table_ids = [public_rt.id]
         self.nat_mode = cfg.nat_mode
         self.has_internet_egress = cfg.nat_mode is not NatMode.NONE
         self.register_outputs({

@@ -9,11 +9,15 @@ for refs that live in the VPC, a VPC attachment plus an ingress rule on the stor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 import pulumi
+
+from cutover import iam
 
 
 class Access(Enum):
@@ -35,3 +39,40 @@ class StoreRef:
 
     def actions(self, access: Access) -> tuple[str, ...]:
         return self.read_actions + (self.write_actions if access is Access.WRITE else ())
+
+
+# (Sid, actions, resources): one statement of a role policy whose resources may be Outputs.
+PolicySpec = tuple[str, tuple[str, ...], list[pulumi.Input[str]]]
+
+
+def ref_specs(uses: Sequence[tuple[StoreRef, Access]]) -> list[PolicySpec]:
+    """One statement per used ref, scoped to its ARNs; actions are always explicit (never ``*``)."""
+    specs: list[PolicySpec] = []
+    for ref, access in uses:
+        actions = ref.actions(access)
+        if not actions or any(a == "*" or a.endswith(":*") for a in actions):
+            raise ValueError(f"{ref.key}: a store ref must grant explicit actions, got {actions!r}")
+        if not ref.resource_arns:
+            raise ValueError(f"{ref.key}: a store ref must name its resources")
+        specs.append((sid(ref.key), actions, list(ref.resource_arns)))
+    return specs
+
+
+def policy_document(specs: Sequence[PolicySpec]) -> pulumi.Output[str]:
+    """The policy JSON once every resource ARN is known."""
+    flat = [r for _, _, resources in specs for r in resources]
+
+    def build(values: list[Any]) -> str:
+        statements, i = [], 0
+        for statement_id, actions, resources in specs:
+            statements.append(iam.statement(actions, [str(v) for v in values[i:i + len(resources)]],
+                                            sid=statement_id))
+            i += len(resources)
+        return iam.document(*statements)
+
+    return pulumi.Output.all(*flat).apply(build)
+
+
+def sid(key: str) -> str:
+    """``table:Users`` -> ``UseTableUsers``."""
+    return "Use" + "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", key) if p)

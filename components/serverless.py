@@ -26,7 +26,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.refs import Access, StoreRef
+from components.refs import Access, PolicySpec, StoreRef, policy_document, ref_specs
 from cutover import iam
 from cutover.config import EnvironmentSettings, ServerlessConfig, ServiceConfig, ServiceKind
 from cutover.config.serverless import check_uses
@@ -277,7 +277,7 @@ def _build_order(services: Sequence[ServiceConfig]) -> list[ServiceConfig]:
 def _policy(log_group_arn: pulumi.Output[str], uses: list[tuple[StoreRef, Access]], in_vpc: bool,
             dlq_arn: pulumi.Output[str] | None) -> pulumi.Output[str]:
     """The role's only policy. Resources may be Outputs; actions are always explicit (never ``*``)."""
-    specs: list[tuple[str, tuple[str, ...], list[pulumi.Input[str]]]] = [
+    specs: list[PolicySpec] = [
         ("Logs", LOG_ACTIONS, [log_group_arn, pulumi.Output.concat(log_group_arn, ":*")]),
         ("XRay", XRAY_ACTIONS, ["*"]),
     ]
@@ -285,23 +285,7 @@ def _policy(log_group_arn: pulumi.Output[str], uses: list[tuple[StoreRef, Access
         specs.append(("VpcNetworkInterfaces", ENI_ACTIONS, ["*"]))
     if dlq_arn is not None:
         specs.append(("DeadLetterQueue", ("sqs:SendMessage",), [dlq_arn]))
-    for ref, access in uses:
-        actions = ref.actions(access)
-        if not actions or any(a == "*" or a.endswith(":*") for a in actions):
-            raise ValueError(f"{ref.key}: a store ref must grant explicit actions, got {actions!r}")
-        if not ref.resource_arns:
-            raise ValueError(f"{ref.key}: a store ref must name its resources")
-        specs.append((_sid(ref.key), actions, list(ref.resource_arns)))
-    flat = [r for _, _, resources in specs for r in resources]
-
-    def build(values: list[Any]) -> str:
-        statements, i = [], 0
-        for sid, actions, resources in specs:
-            statements.append(iam.statement(actions, [str(v) for v in values[i:i + len(resources)]], sid=sid))
-            i += len(resources)
-        return iam.document(*statements)
-
-    return pulumi.Output.all(*flat).apply(build)
+    return policy_document(specs + ref_specs(uses))
 
 
 def _environment(s: ServiceConfig, uses: list[tuple[StoreRef, Access]]) -> dict[str, pulumi.Input[str]]:
@@ -316,10 +300,6 @@ def _environment(s: ServiceConfig, uses: list[tuple[StoreRef, Access]]) -> dict[
             origin[key] = ref.key
     env.setdefault("SERVICE_NAME", s.name)
     return env
-
-
-def _sid(key: str) -> str:
-    return "Use" + "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", key) if p)
 
 
 def _env_name(key: str) -> str:

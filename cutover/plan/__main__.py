@@ -11,6 +11,7 @@ Exit status: 0 clean (advisory findings allowed), 1 a mandatory policy is violat
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from typing import Any
@@ -126,4 +127,7 @@ def _cost_text(report: Any, plan: Any) -> str:
 
 
 if __name__ == "__main__":
+    # A one-shot process: the cyclic collector would only rescan the plan's large, long-lived heap
+    # (run_program and the policy pass pause it themselves; this also covers rendering and --diff).
+    gc.disable()
     sys.exit(main())

@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,7 +82,8 @@ def load_stack(stack: str, root: Path = ROOT, sets: list[str] | None = None) -> 
 
 
 def apply_set(settings: StackSettings, item: str) -> None:
-    """``key=value`` like ``pulumi config set``; ``overrides.network.azCount=3`` like ``--path``."""
+    """``key=value`` like ``pulumi config set``; ``overrides.network.azCount=3`` like ``--path``, including
+    list indexes (``overrides.services.api.routes[0]=GET /x``; the index one past the end appends)."""
     if "=" not in item:
         raise ProjectError(f"--set expects key=value, got {item!r}")
     key, value = item.split("=", 1)
@@ -93,19 +96,47 @@ def apply_set(settings: StackSettings, item: str) -> None:
     if not rest:
         settings.config[full] = value
         return
+    steps = [step for part in rest for step in _path_steps(part, key)]
     obj = settings.config.get(full)
     if isinstance(obj, str):
         obj = json.loads(obj)
     obj = copy.deepcopy(obj) if isinstance(obj, dict) else {}
-    cursor = obj
-    for part in rest[:-1]:
-        nxt = cursor.get(part)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            cursor[part] = nxt
-        cursor = nxt
-    cursor[rest[-1]] = _path_value(value)
+    cursor: Any = obj
+    for step, nxt in itertools.pairwise(steps):
+        fresh: Any = [] if isinstance(nxt, int) else {}
+        child = _get_step(cursor, step)
+        if not isinstance(child, type(fresh)):
+            child = _put_step(cursor, step, fresh, key)
+        cursor = child
+    _put_step(cursor, steps[-1], _path_value(value), key)
     settings.config[full] = obj
+
+
+_PATH_PART = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
+
+
+def _path_steps(part: str, key: str) -> list[str | int]:
+    """``routes[0]`` -> ``["routes", 0]``; a plain part is one mapping key."""
+    m = _PATH_PART.match(part)
+    if m is None:
+        raise ProjectError(f"--set {key}: {part!r} is not a path segment (name, or name[index])")
+    return [m.group(1), *(int(i) for i in re.findall(r"\d+", m.group(2)))]
+
+
+def _get_step(cursor: Any, step: str | int) -> Any:
+    if isinstance(step, int):
+        return cursor[step] if step < len(cursor) else None
+    return cursor.get(step)
+
+
+def _put_step(cursor: Any, step: str | int, value: Any, key: str) -> Any:
+    if isinstance(step, str) or step < len(cursor):
+        cursor[step] = value
+    elif step == len(cursor):
+        cursor.append(value)
+    else:
+        raise ProjectError(f"--set {key}: index {step} is past the end of a list of {len(cursor)}")
+    return value
 
 
 def _path_value(text: str) -> Any:

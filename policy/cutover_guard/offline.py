@@ -142,10 +142,6 @@ def _engine_value(value: Any) -> Any:
     return value
 
 
-def _props(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return _proxy(_engine_value(dict(value or {})), [])
-
-
 def _proxy(value: Any, path: list[str]) -> Any:
     """``pulumi_policy.proxy.unknown_checking_proxy`` for ``_engine_value`` output (plain dicts, lists and
     scalars): the same fresh ``_DictProxy``/``_ListProxy`` tree with the same paths, built without the
@@ -342,5 +338,5 @@ def _stack_resources(res: list[PlannedResource], provider_of: Any, plain: _Plain
     return list(built.values())
 
 
-__all__ = ["SUPPRESSED", "PlannedResource", "PolicySettings", "Violation", "evaluate", "has_mandatory", "load_pack_config",
-           "reconcile"]
+__all__ = ["SUPPRESSED", "PlannedResource", "PolicySettings", "Violation", "evaluate", "has_mandatory",
+           "load_pack_config", "reconcile"]

@@ -59,6 +59,16 @@ def test_prod_runs_two_instances_and_keeps_capacity() -> None:
     instances = plan.of_type(INSTANCE)
     assert len(instances) == 2
     assert all(i.inputs["performanceInsightsEnabled"] is True for i in instances)
+    # persona prod: the reader scales on its own load (tier 2) and idles at minCapacity
+    assert sorted(i.inputs["promotionTier"] for i in instances) == [0, 2]
+
+
+def test_reader_follows_the_writer_by_default() -> None:
+    cfg = _cfg("prod", readerScalesWithWriter=True)
+    assert cfg.aurora is not None
+    assert [cfg.aurora.promotion_tier(n) for n in (1, 2, 3)] == [0, 1, 1]
+    independent = _cfg("prod")
+    assert independent.aurora is not None and independent.aurora.promotion_tier(2) == 2
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

@@ -64,3 +64,13 @@ def test_pos_consumers_reach_the_proxy_not_the_instance() -> None:
     (db_stmt,) = [s for s in statements["Statement"] if s.get("Sid") == "UseDatabaseMain"]
     prx = proxy.outputs["arn"].split(":")[-1]
     assert db_stmt["Resource"] == [f"arn:aws:rds-db:us-east-1:123456789012:dbuser:{prx}/*", secret]
+
+
+def test_pos_prod_single_az_keeps_backups_snapshot_protection_and_its_waiver() -> None:
+    db = planned("prod", "profile=pos-serverless").one(INSTANCE)
+    i = db.inputs
+    assert i["multiAz"] is False and i["instanceClass"] == "db.t4g.small"
+    assert i["backupRetentionPeriod"] == 7 and i["deletionProtection"] is True
+    assert i["skipFinalSnapshot"] is False and i["finalSnapshotIdentifier"] and db.protect
+    assert set(i["tags"]) == {"cutover:suppress:rds-multi-az"} and "100 USD" in i["tags"]["cutover:suppress:rds-multi-az"]
+    assert "tags" not in planned("prod", "profile=tracetrack-ecs").one(INSTANCE).inputs  # no waiver, no tag

@@ -14,7 +14,7 @@ def test_multi_az_with_failover_in_prod_single_node_in_dev() -> None:
     dev = planned("dev", "profile=tracetrack-ecs").one(GROUP)
     p = prod.inputs
     assert (p["numCacheClusters"], p["automaticFailoverEnabled"], p["multiAzEnabled"]) == (2, True, True)
-    assert p["engine"] == "redis" and p["nodeType"] == "cache.t3.micro"
+    assert p["engine"] == "redis" and p["nodeType"] == "cache.t4g.micro"  # seed 001's t3.micro on Graviton
     assert p["atRestEncryptionEnabled"] is True and p["transitEncryptionEnabled"] is True
     assert p["snapshotRetentionLimit"] == 7 and p["finalSnapshotIdentifier"] and prod.protect
     assert p["maintenanceWindow"] == "sun:05:00-sun:06:00"
@@ -47,3 +47,10 @@ def test_consumers_get_the_secret_arn_and_key_ttls() -> None:
     (cache,) = [s for s in statements["Statement"] if s.get("Sid") == "UseCacheMain"]
     assert cache["Resource"] == [secret]
     assert cache["Action"] == ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+
+
+def test_pos_prod_single_node_carries_its_written_waiver() -> None:
+    g = planned("prod", "profile=pos-serverless").one(GROUP).inputs
+    assert (g["numCacheClusters"], g["automaticFailoverEnabled"], g["multiAzEnabled"]) == (1, False, False)
+    (reason,) = [v for k, v in g["tags"].items() if k == "cutover:suppress:elasticache-multi-az"]
+    assert "100 USD" in reason and g["snapshotRetentionLimit"] == 7

@@ -124,3 +124,39 @@ def test_budget_from_config_without_profile() -> None:
     db = res("aws:rds/instance:Instance", "db", inputs={"instanceClass": "db.t4g.small"})
     assert len(run("monthly-budget", [db], monthlyBudgetUsd=5.0)) == 1
     assert run("monthly-budget", [db]) == []  # no budget anywhere: not applicable
+
+
+def test_monthly_budget_refuses_an_estimate_with_unpriced_resources() -> None:
+    odd = res("aws:rds/instance:Instance", "db", inputs={"instanceClass": "db.x2iedn.32xlarge"})
+    (v,) = run("monthly-budget", [profile("prod", budget=10_000.0), odd])
+    assert v.level == "mandatory" and "have no price" in v.message and "db" in v.message
+    priced = res("aws:rds/instance:Instance", "db", inputs={"instanceClass": "db.t3.medium", "multiAz": True,
+                                                           "allocatedStorage": 50})
+    assert run("monthly-budget", [profile("prod", budget=10_000.0), priced]) == []
+    # seed 001's class: 2 x 730 h x $0.072 + 50 GB x $0.23
+    assert line(cost.estimate([priced], {}), "db") == pytest.approx(2 * 730 * 0.072 + 50 * 0.23)
+
+
+def test_aurora_reader_in_tier_2_idles_at_min_capacity() -> None:
+    cluster = res("aws:rds/cluster:Cluster", "c", inputs={"serverlessv2ScalingConfiguration": {"minCapacity": 0.5}},
+                  outputs={"id": "c1"})
+    writer = res("aws:rds/clusterInstance:ClusterInstance", "w",
+                 inputs={"instanceClass": "db.serverless", "clusterIdentifier": "c1", "promotionTier": 0})
+    follower = res("aws:rds/clusterInstance:ClusterInstance", "f",
+                   inputs={"instanceClass": "db.serverless", "clusterIdentifier": "c1", "promotionTier": 1})
+    reader = res("aws:rds/clusterInstance:ClusterInstance", "r",
+                 inputs={"instanceClass": "db.serverless", "clusterIdentifier": "c1", "promotionTier": 2})
+    rep = cost.estimate([cluster, writer, follower, reader], {"auroraAverageAcu": 0.75})
+    assert line(rep, "w") == line(rep, "f") == pytest.approx(0.75 * 730 * 0.12)  # tiers 0-1 follow the writer
+    assert line(rep, "r") == pytest.approx(0.5 * 730 * 0.12)  # tier 2: its own load, floor minCapacity
+    busy = cost.estimate([cluster, reader], {"auroraReaderAverageAcu": 1.5})
+    assert line(busy, "r") == pytest.approx(1.5 * 730 * 0.12)
+
+
+def test_cloudfront_always_free_tier_only_when_the_profile_claims_it() -> None:
+    dist = res("aws:cloudfront/distribution:Distribution", "cdn", inputs={})
+    usage = {"dataTransferOutGb": 20, "cloudfrontRequestsPerMonth": 3_000_000}
+    assert line(cost.estimate([dist], usage), "cdn") == pytest.approx(20 * 0.085 + 300 * 0.01)
+    assert line(cost.estimate([dist], {**usage, "cloudfrontFreeTierShare": 1}), "cdn") == 0
+    big = {"dataTransferOutGb": 1500, "cloudfrontRequestsPerMonth": 30_000_000, "cloudfrontFreeTierShare": 1}
+    assert line(cost.estimate([dist], big), "cdn") == pytest.approx(500 * 0.085 + 2000 * 0.01)

@@ -121,3 +121,35 @@ def test_cloudfront_logging_and_iam_conflicts() -> None:
     assert len(run("iam-role-no-policy-management-conflicts", [role, att])) == 1
     plain_role = res("aws:iam/role:Role", "role", outputs={"name": "fn-role"})
     assert run("iam-role-no-policy-management-conflicts", [plain_role, att]) == []
+
+
+LB = "aws:lb/loadBalancer:LoadBalancer"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+CDN_ORIGIN = {"originId": "alb", "domainName": "origin.example.com",
+              "customOriginConfig": {"originProtocolPolicy": "https-only"}}
+
+
+def _alb_behind(ingress: dict[str, object], acl: str | None) -> list[object]:
+    sg = res(SG, "alb-sg", outputs={"id": "sg-alb"})
+    lb = res(LB, "alb", outputs={"internal": False, "loadBalancerType": "application", "arn": "arn:alb",
+                                 "dnsName": "alb-1.us-east-1.elb.amazonaws.com", "securityGroups": ["sg-alb"]})
+    rule = res(INGRESS, "in-443", inputs={"securityGroupId": "sg-alb", "ipProtocol": "tcp", "fromPort": 443,
+                                          "toPort": 443, **ingress})
+    dist = res("aws:cloudfront/distribution:Distribution", "cdn",
+               inputs={"origins": [CDN_ORIGIN], **({"webAclId": acl} if acl else {})})
+    return [profile("prod"), sg, lb, rule, dist]
+
+
+def test_alb_reachable_only_through_waf_cloudfront_is_protected() -> None:
+    assert run("waf-public-entry-points", _alb_behind({"prefixListId": "pl-3b927c52"}, "arn:acl")) == []
+
+
+def test_alb_open_to_the_internet_behind_cloudfront_still_needs_waf() -> None:
+    found = run("waf-public-entry-points", _alb_behind({"cidrIpv4": "0.0.0.0/0"}, "arn:acl"))
+    assert [v.urn for v in found] == ["urn:pulumi:dev::cutover::aws:lb/loadBalancer:LoadBalancer::alb"]
+
+
+def test_alb_behind_cloudfront_without_waf_is_flagged() -> None:
+    found = run("waf-public-entry-points", _alb_behind({"prefixListId": "pl-3b927c52"}, None))
+    assert {v.urn.rsplit("::", 1)[-1] for v in found if v.urn} == {"alb", "cdn"}

@@ -234,3 +234,17 @@ def test_alias_without_a_pinned_version_has_nothing_to_roll_back_to() -> None:
     plan = planned("prod", "profile=waiterix-serverless", "greenWeight=100")
     assert not plan.of_type("cutover:traffic:Rollback")
     assert "routingConfig" not in plan.one("aws:lambda/alias:Alias", "serverless-api-live").inputs
+
+
+def test_yoga_alb_reaches_the_legacy_vpc_through_the_public_route_table() -> None:
+    plan = planned("prod", "profile=yoga-serverless", "greenWeight=5")
+    public_rt = plan.one("aws:ec2/routeTable:RouteTable", "network-public")
+    assert "routes" not in public_rt.inputs  # inline routes would delete the peering route below
+    routes = {r.name: r.inputs for r in plan.of_type("aws:ec2/route:Route")}
+    pcx = plan.one("aws:ec2/vpcPeeringConnection:VpcPeeringConnection")
+    assert routes["front-door-to-legacy-0"] == {"routeTableId": public_rt.id, "destinationCidrBlock": "172.31.0.0/16",
+                                                "vpcPeeringConnectionId": pcx.id}
+    assert routes["network-public-internet"]["destinationCidrBlock"] == "0.0.0.0/0"
+    acl = plan.one("aws:wafv2/webAcl:WebAcl", "front-waf")
+    (assoc,) = [r for r in plan.of_type("aws:wafv2/webAclAssociation:WebAclAssociation") if r.name == "front-door-waf"]
+    assert acl.inputs["scope"] == "REGIONAL" and assoc.inputs["webAclArn"] == acl.outputs["arn"]

@@ -54,7 +54,9 @@ def test_every_function_is_arm64_traced_and_invoked_through_live(profile: str, s
             assert perm.inputs["principal"] == "apigateway.amazonaws.com" and perm.inputs["qualifier"] == "live"
             assert perm.inputs["sourceArn"].endswith("/*/*")
     assert _routes(plan)["GET /health"] in fns
-    assert not plan.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
+    # AWS cannot associate a web ACL with an HTTP API stage: associations only ever target load balancers
+    lbs = {r.outputs["arn"] for r in plan.of_type("aws:lb/loadBalancer:LoadBalancer")}
+    assert {a.inputs["resourceArn"] for a in plan.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")} <= lbs
 
 
 def test_pos_prod_puts_the_waf_on_a_cloudfront_edge_in_front_of_the_http_api() -> None:

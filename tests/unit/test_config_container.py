@@ -114,7 +114,7 @@ def test_pos_cache_keys_and_proxy() -> None:
 
 def test_waiterix_classes_per_environment() -> None:
     assert _stack("dev", "waiterix-serverless").postgres.instance_class == "db.t3.micro"
-    assert _stack("prod", "waiterix-serverless").postgres.instance_class == "db.t3.small"
+    assert _stack("prod", "waiterix-serverless").postgres.instance_class == "db.t4g.small"  # the seed's t3.small+
     assert [c.name for c in _stack("dev", "waiterix-serverless").caches] == ["sessions"]
 
 
@@ -122,3 +122,26 @@ def test_devices_need_a_generated_key() -> None:
     with pytest.raises(ConfigError) as err:
         _stack(devices={"apiKeySecret": "nope"})
     assert "devices.apiKeySecret" in err.value.key
+
+
+REASON = "seed 001 budget: single-AZ accepted with 7-day backups and a final snapshot"
+
+
+def test_prod_single_az_stores_need_a_written_waiver() -> None:
+    cfg = _stack(postgres={"multiAz": False, "suppress": {"rds-multi-az": REASON}},
+                 cache={"main": {"multiAz": False, "numCacheClusters": 1,
+                                 "suppress": {"elasticache-multi-az": REASON}}})
+    assert cfg.postgres.multi_az is False and cfg.postgres.suppress_tags == {"cutover:suppress:rds-multi-az": REASON}
+    (cache,) = cfg.caches
+    assert cache.num_cache_clusters == 1 and cache.suppress == (("elasticache-multi-az", REASON),)
+    with pytest.raises(ConfigError) as err:  # waiving another policy does not allow single-AZ
+        _stack(postgres={"multiAz": False, "suppress": {"rds-iam-auth": REASON}})
+    assert "postgres.multiAz" in err.value.key
+
+
+@pytest.mark.parametrize("suppress", [{"rds-multi-az": "too short"}, {"rds-multi-az": "costs $25/month, too much"},
+                                      {"RDS_Multi": REASON}, {"rds-multi-az": 3}])
+def test_bad_waivers_name_the_key(suppress: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError) as err:
+        _stack(postgres={"multiAz": False, "suppress": suppress})
+    assert "postgres.suppress" in err.value.key
