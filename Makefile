@@ -44,6 +44,11 @@ rollback: $(VENV)/.installed
 ack: $(VENV)/.installed
 	$(PY) -m cutover.promote ack $(STACK) $(ID)
 
+.PHONY: bench
+## bench: how plan time grows with the number of serverless services (10, 50, 200; not a test), e.g. make bench ARGS="--services 5,20"
+bench: $(VENV)/.installed
+	$(PY) -m cutover.plan.bench $(ARGS)
+
 .PHONY: docs
 ## docs: regenerate the README's per-profile diagrams and cost table from the offline plans
 docs: $(VENV)/.installed

@@ -24,13 +24,12 @@ from components import (
     SecretsArgs,
     ServerlessApp,
     ServerlessAppArgs,
+    SharedWebAcls,
     StackProfile,
     StackProfileArgs,
     Storage,
     StorageArgs,
     VpcPlacement,
-    WebAcl,
-    WebAclArgs,
     WebSocketApi,
     WebSocketApiArgs,
     aws_provider,
@@ -87,7 +86,8 @@ except ValueError as exc:  # a hand-edited record: say how to reset it rather th
 # 1. What this stack is: profile, environment, budget and usage assumptions (read by policies).
 StackProfile("profile", StackProfileArgs(cfg), opts=with_provider)
 
-# 2. Shared layers.
+# 2. Shared layers. Web ACLs: one per scope, created on first use by whatever faces the internet.
+web_acls = SharedWebAcls(cfg.namer, cfg.waf.rate_limit, cfg.environment.log_retention_days, with_provider, edge_opts)
 network = Network("network", NetworkArgs(cfg.network, cfg.namer, cfg.region, zones), opts=with_provider)
 storage = Storage("storage", StorageArgs(cfg.storage, cfg.namer, account_id), opts=with_provider)
 secrets = GeneratedSecrets("secrets", SecretsArgs(cfg.secrets, cfg.namer, cfg.environment), opts=with_provider)
@@ -126,12 +126,8 @@ if cfg.email is not None:
     email = EmailSender("email", EmailArgs(cfg.email, cfg.region), opts=with_provider)
     store_refs |= email.refs()
 if cfg.frontend is not None and keep_green_data:
-    frontend_acl = None
-    if cfg.frontend.waf:
-        frontend_acl = WebAcl("web-waf", WebAclArgs(cfg.namer, "web", "CLOUDFRONT", cfg.waf.rate_limit,
-                                                    cfg.environment.log_retention_days), opts=edge_opts)
     frontend = StaticSite("frontend", FrontendArgs(cfg.frontend, cfg.namer, cfg.environment, account_id,
-                                                   frontend_acl.arn if frontend_acl else None),
+                                                   web_acls.cloudfront() if cfg.frontend.waf else None),
                           opts=green_data_opts)
 
 # 4. Application variants (serverless, ecs) per color.
@@ -157,26 +153,20 @@ if cfg.serverless.services and not green_retired:  # green's compute leaves with
         http_api = HttpApi("http-api", HttpApiArgs(sls.http_api, sls.http_routes(), serverless.targets, cfg.namer,
                                                    cfg.environment.log_retention_days), opts=with_provider)
         if cfg.edge.enabled:
-            web_acl = None
-            if cfg.waf.enabled:
-                web_acl = WebAcl("api-waf", WebAclArgs(cfg.namer, "api-edge", "CLOUDFRONT", cfg.waf.rate_limit,
-                                                       cfg.environment.log_retention_days), opts=edge_opts)
             api_edge = ApiEdge("api-edge", ApiEdgeArgs(cfg.edge, cfg.namer, http_api.api_endpoint,
-                                                       web_acl.arn if web_acl else None), opts=with_provider)
+                                                       web_acls.cloudfront() if cfg.waf.enabled else None),
+                               opts=with_provider)
 
 container_app = alb = cdn = devices = None
 # The ecs variant (seed 001). Its load balancer is deletion-protected in prod, so retire=green only
 # unguards it (step 1) and retireData=true removes it (step 2), like green's data.
 if cfg.container is not None and cfg.alb is not None and keep_green_data:
     ctr = cfg.container
-    alb_acl = None
-    if cfg.alb.waf:  # REGIONAL web ACL on the ALB itself (default only without a CDN in front)
-        alb_acl = WebAcl("alb-waf", WebAclArgs(cfg.namer, "alb", "REGIONAL", cfg.waf.rate_limit,
-                                               cfg.environment.log_retention_days), opts=green_data_opts)
     alb = AppLoadBalancer("alb", AlbArgs(
         cfg.alb, cfg.namer, cfg.environment, cfg.region, account_id, network.vpc_id, network.vpc_cidr,
         network.public_subnet_ids, ctr.port, ctr.health_path, ctr.deregistration_delay,
-        cloudfront_only=cfg.cdn is not None, web_acl_arn=alb_acl.arn if alb_acl else None), opts=green_data_opts)
+        cloudfront_only=cfg.cdn is not None, web_acl_arn=web_acls.regional() if cfg.alb.waf else None),
+        opts=green_data_opts)
     try:
         container_app = ContainerApp("app", ContainerAppArgs(
             ctr, cfg.namer, cfg.environment, cfg.region, account_id, store_refs, network.vpc_id,
@@ -186,11 +176,8 @@ if cfg.container is not None and cfg.alb is not None and keep_green_data:
     except ConfigError as exc:
         raise pulumi.RunError(f"configuration error: {exc}") from None
     if cfg.cdn is not None and cfg.alb.domain_name is not None and not green_retired:
-        cdn_acl = None
-        if cfg.waf.enabled:
-            cdn_acl = WebAcl("app-waf", WebAclArgs(cfg.namer, "app-cdn", "CLOUDFRONT", cfg.waf.rate_limit,
-                                                   cfg.environment.log_retention_days), opts=edge_opts)
-        cdn = AppCdn("cdn", CdnArgs(cfg.cdn, cfg.namer, cfg.alb.domain_name, cdn_acl.arn if cdn_acl else None),
+        cdn = AppCdn("cdn", CdnArgs(cfg.cdn, cfg.namer, cfg.alb.domain_name,
+                                    web_acls.cloudfront() if cfg.waf.enabled else None),
                      opts=with_provider)
     if cfg.devices is not None and not green_retired:
         devices = DeviceIngest("devices", DeviceIngestArgs(
@@ -206,19 +193,13 @@ blue_opts = pulumi.ResourceOptions.merge(with_provider, pulumi.ResourceOptions(
     transformations=[retiring("blue")])) if blue_retired else with_provider
 if cfg.blue_ecs is not None and not (blue_retired and cfg.retire_data):
     bcfg = cfg.blue_ecs
-    blue_alb_acl = blue_cdn_acl = None
-    if bcfg.alb.waf:
-        blue_alb_acl = WebAcl("blue-alb-waf", WebAclArgs(cfg.namer, "blue-alb", "REGIONAL", cfg.waf.rate_limit,
-                                                         cfg.environment.log_retention_days), opts=blue_opts)
-    if bcfg.cdn is not None and cfg.waf.enabled:
-        blue_cdn_acl = WebAcl("blue-waf", WebAclArgs(cfg.namer, "blue-cdn", "CLOUDFRONT", cfg.waf.rate_limit,
-                                                     cfg.environment.log_retention_days), opts=edge_opts)
     try:
         blue_ecs = EcsColor("blue", EcsColorArgs(
             bcfg, "blue", cfg.namer, cfg.environment, cfg.region, account_id, store_refs, network.vpc_id,
             network.vpc_cidr, network.public_subnet_ids, network.private_subnet_ids,
-            alb_web_acl_arn=blue_alb_acl.arn if blue_alb_acl else None,
-            cdn_web_acl_arn=blue_cdn_acl.arn if blue_cdn_acl else None), opts=blue_opts)
+            alb_web_acl_arn=web_acls.regional() if bcfg.alb.waf else None,
+            cdn_web_acl_arn=web_acls.cloudfront() if bcfg.cdn is not None and cfg.waf.enabled else None),
+            opts=blue_opts)
     except ConfigError as exc:
         raise pulumi.RunError(f"configuration error: {exc}") from None
 
@@ -262,16 +243,12 @@ if not green_retired and traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE
                               "built no such endpoint")
 
 if traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE53):
-    front_acl = None
-    if traffic.kind is FrontDoorKind.ALB and cfg.waf.enabled:  # REGIONAL web ACL on the front door's ALB
-        front_acl = WebAcl("front-waf", WebAclArgs(cfg.namer, "front", "REGIONAL", cfg.waf.rate_limit,
-                                                   cfg.environment.log_retention_days), opts=with_provider)
     front_door = FrontDoor("front-door", FrontDoorArgs(
         traffic, cfg.namer, cfg.environment, cfg.green_weight, account_id, cfg.region, blue_ep, green_ep,
         # The ALB sits in the public subnets: their route table gets the route to a peered legacy VPC.
         placement=AlbPlacement(network.vpc_id, network.vpc_cidr, network.public_subnet_ids,
                                network.public_route_table_ids),
-        web_acl_arn=front_acl.arn if front_acl else None),
+        web_acl_arn=web_acls.regional() if traffic.kind is FrontDoorKind.ALB and cfg.waf.enabled else None),
         opts=with_provider)
 elif traffic.kind is FrontDoorKind.ALIAS and serverless is not None:
     front_door = FrontDoor("front-door", FrontDoorArgs(

@@ -31,7 +31,7 @@ from components.secrets import GeneratedSecrets, SecretsArgs
 from components.serverless import LambdaTarget, ServerlessApp, ServerlessAppArgs, VpcPlacement
 from components.ses import EmailArgs, EmailSender
 from components.storage import Storage, StorageArgs
-from components.waf import WebAcl, WebAclArgs
+from components.waf import SharedWebAcls, WebAcl, WebAclArgs
 from components.websocket_api import WebSocketApi, WebSocketApiArgs
 
 __all__ = [
@@ -86,6 +86,7 @@ __all__ = [
     "SecureBucketArgs",
     "ServerlessApp",
     "ServerlessAppArgs",
+    "SharedWebAcls",
     "StackProfile",
     "StackProfileArgs",
     "StaticSite",

@@ -88,3 +88,28 @@ class WebAcl(pulumi.ComponentResource):
 def _visibility(metric: str) -> dict[str, Any]:
     return {"cloudwatch_metrics_enabled": True, "sampled_requests_enabled": True,
             "metric_name": fit(metric, Kind.WAF)}
+
+
+class SharedWebAcls:
+    """At most one web ACL per scope and stack: every CloudFront distribution that wants one shares
+    the CLOUDFRONT ACL (in us-east-1), every internet-facing load balancer the REGIONAL one. Same
+    rules everywhere, and each ACL bills $5 plus $1 per rule a month, so one per scope is enough;
+    the per-IP rate limit then counts a client's requests across the stack's entry points."""
+
+    def __init__(self, namer: Namer, rate_limit: int, log_retention_days: int,
+                 regional_opts: pulumi.ResourceOptions, cloudfront_opts: pulumi.ResourceOptions) -> None:
+        self._namer, self._rate, self._days = namer, rate_limit, log_retention_days
+        self._opts = {"REGIONAL": regional_opts, "CLOUDFRONT": cloudfront_opts}
+        self._acls: dict[str, WebAcl] = {}
+
+    def regional(self) -> pulumi.Output[str]:
+        return self._get("REGIONAL", "regional-waf", "regional").arn
+
+    def cloudfront(self) -> pulumi.Output[str]:
+        return self._get("CLOUDFRONT", "edge-waf", "edge").arn
+
+    def _get(self, scope: str, name: str, purpose: str) -> WebAcl:
+        if scope not in self._acls:
+            self._acls[scope] = WebAcl(name, WebAclArgs(self._namer, purpose, scope, self._rate, self._days),
+                                       opts=self._opts[scope])
+        return self._acls[scope]

@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from cutover.plan import render
-from cutover.plan.engine import ProgramError, run_program
+from cutover.plan.engine import ProgramError, before_exit, run_program
 from cutover.plan.project import ProjectError, StackSettings, load_stack
 
 
@@ -130,4 +130,6 @@ if __name__ == "__main__":
     # A one-shot process: the cyclic collector would only rescan the plan's large, long-lived heap
     # (run_program and the policy pass pause it themselves; this also covers rendering and --diff).
     gc.disable()
-    sys.exit(main())
+    status = main()
+    before_exit()
+    sys.exit(status)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cutover.plan.diagram import mermaid
-from cutover.plan.engine import run_program
+from cutover.plan.engine import before_exit, run_program
 from cutover.plan.model import Plan
 from cutover.plan.project import ROOT, load_stack
 
@@ -61,4 +61,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    before_exit()
+    sys.exit(status)

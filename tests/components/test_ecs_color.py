@@ -54,6 +54,6 @@ def test_blue_alb_has_a_regional_waf_and_no_cloudfront_of_its_own() -> None:
     plan = _plan()
     assoc = [r for r in plan.of_type("aws:wafv2/webAclAssociation:WebAclAssociation") if r.name == "blue-alb-waf"]
     assert len(assoc) == 1
-    acl = plan.one("aws:wafv2/webAcl:WebAcl", "blue-alb-waf")
+    acl = plan.one("aws:wafv2/webAcl:WebAcl", "regional-waf")
     assert acl.inputs["scope"] == "REGIONAL" and assoc[0].inputs["webAclArn"] == acl.outputs["arn"]
     assert not [r for r in plan.of_type("aws:cloudfront/distribution:Distribution") if r.name.startswith("blue")]

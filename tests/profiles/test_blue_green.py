@@ -245,6 +245,6 @@ def test_yoga_alb_reaches_the_legacy_vpc_through_the_public_route_table() -> Non
     assert routes["front-door-to-legacy-0"] == {"routeTableId": public_rt.id, "destinationCidrBlock": "172.31.0.0/16",
                                                 "vpcPeeringConnectionId": pcx.id}
     assert routes["network-public-internet"]["destinationCidrBlock"] == "0.0.0.0/0"
-    acl = plan.one("aws:wafv2/webAcl:WebAcl", "front-waf")
+    acl = plan.one("aws:wafv2/webAcl:WebAcl", "regional-waf")
     (assoc,) = [r for r in plan.of_type("aws:wafv2/webAclAssociation:WebAclAssociation") if r.name == "front-door-waf"]
     assert acl.inputs["scope"] == "REGIONAL" and assoc.inputs["webAclArn"] == acl.outputs["arn"]

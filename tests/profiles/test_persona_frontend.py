@@ -13,7 +13,7 @@ DIST = "aws:cloudfront/distribution:Distribution"
 
 def test_dev_frontend_is_cheap_and_aurora_pauses() -> None:
     plan = planned("dev", "profile=persona-serverless")
-    d = plan.one(DIST).inputs
+    d = plan.one(DIST, "frontend").inputs
     assert d["priceClass"] == "PriceClass_100"
     assert "webAclId" not in d
     scaling = plan.one("aws:rds/cluster:Cluster").inputs["serverlessv2ScalingConfiguration"]
@@ -23,12 +23,12 @@ def test_dev_frontend_is_cheap_and_aurora_pauses() -> None:
 
 def test_prod_frontend_has_certificate_tls12_and_a_cloudfront_waf() -> None:
     plan = planned("prod", "profile=persona-serverless")
-    d = plan.one(DIST).inputs
+    d = plan.one(DIST, "frontend").inputs
     assert d["viewerCertificate"]["minimumProtocolVersion"] == "TLSv1.2_2021"
     assert d["aliases"] == ["hibiji.com", "www.hibiji.com"]
     acl = next(a for a in plan.of_type("aws:wafv2/webAcl:WebAcl") if a.inputs["scope"] == "CLOUDFRONT"
                and a.outputs["arn"] == d["webAclId"])
-    assert acl.inputs["name"] == "persona-prod-web"
+    assert acl.inputs["name"] == "persona-prod-edge"  # one CLOUDFRONT web ACL shared by both distributions
     assert len(plan.of_type("aws:rds/clusterInstance:ClusterInstance")) == 2
 
 
@@ -37,7 +37,7 @@ def test_aurora_in_isolated_subnets_and_frontend_bucket_policy(stack: str) -> No
     plan = planned(stack, "profile=persona-serverless")
     isolated = {s.id for s in plan.of_type("aws:ec2/subnet:Subnet") if s.inputs["tags"]["cutover:tier"] == "isolated"}
     assert set(plan.one("aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"]) == isolated
-    dist = plan.one(DIST)
+    dist = plan.one(DIST, "frontend")  # prod also has the API edge
     web = next(p for p in plan.of_type("aws:s3/bucketPolicy:BucketPolicy") if "frontend" in p.name)
     (cf,) = [s for s in json.loads(web.inputs["policy"])["Statement"] if s["Effect"] == "Allow"]
     assert cf["Condition"]["StringEquals"]["AWS:SourceArn"] == dist.outputs["arn"]

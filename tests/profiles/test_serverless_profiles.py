@@ -61,7 +61,7 @@ def test_every_function_is_arm64_traced_and_invoked_through_live(profile: str, s
 
 def test_pos_prod_puts_the_waf_on_a_cloudfront_edge_in_front_of_the_http_api() -> None:
     plan = planned("prod", "profile=pos-serverless")
-    acl = plan.one("aws:wafv2/webAcl:WebAcl", "api-waf")
+    acl = plan.one("aws:wafv2/webAcl:WebAcl", "edge-waf")
     assert acl.inputs["scope"] == "CLOUDFRONT"
     dist = plan.one("aws:cloudfront/distribution:Distribution", "api-edge")
     assert dist.inputs["webAclId"] == acl.outputs["arn"]

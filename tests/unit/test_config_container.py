@@ -103,7 +103,8 @@ def test_prod_refuses_single_az_stores() -> None:
 def test_pos_cache_keys_and_proxy() -> None:
     cfg = _stack("dev", "pos-serverless")
     assert cfg.postgres is not None and cfg.postgres.proxy is not None
-    assert cfg.postgres.instance_class == "db.t4g.small" and not cfg.postgres.multi_az
+    assert cfg.postgres.instance_class == "db.t4g.micro" and not cfg.postgres.multi_az  # dev: smaller class
+    assert _stack("prod", "pos-serverless").postgres.instance_class == "db.t4g.small"  # the seed's class
     (cache,) = cfg.caches
     assert dict(cache.key_ttls) == {
         "business:{businessId}:products": 3600, "business:{businessId}:product:{id}": 3600,
