@@ -172,12 +172,12 @@ if cfg.container is not None and cfg.alb is not None and keep_green_data:
             ctr, cfg.namer, cfg.environment, cfg.region, account_id, store_refs, network.vpc_id,
             network.private_subnet_ids, LoadBalancerAttachment(
                 alb.security_group_id, alb.target_group_arn, alb.arn_suffix, alb.target_group_arn_suffix,
-                listeners=[alb.https_listener, alb.http_listener])), opts=green_data_opts)
+                listeners=[alb.https_listener, alb.http_listener, *alb.https_rules])), opts=green_data_opts)
     except ConfigError as exc:
         raise pulumi.RunError(f"configuration error: {exc}") from None
     if cfg.cdn is not None and cfg.alb.domain_name is not None and not green_retired:
         cdn = AppCdn("cdn", CdnArgs(cfg.cdn, cfg.namer, cfg.alb.domain_name,
-                                    web_acls.cloudfront() if cfg.waf.enabled else None),
+                                    web_acls.cloudfront() if cfg.waf.enabled else None, alb.origin_verify),
                      opts=with_provider)
     if cfg.devices is not None and not green_retired:
         devices = DeviceIngest("devices", DeviceIngestArgs(

@@ -9,6 +9,9 @@
   origin-facing managed prefix list instead. A prefix-list reference counts as the list's
   max entries (55) against the 60-rules-per-group quota, so there is exactly one such rule, and
   port 80 (only a redirect) is not opened. Egress reaches only the VPC CIDR on the app's port.
+  The prefix list admits every CloudFront distribution, anyone's: so the listener forwards only
+  requests carrying ``X-Origin-Verify`` with this ALB's secret (``origin_verify``, which the
+  stack's distribution adds as an origin custom header) and answers 403 to everything else.
 * Access logs go to a ``SecureBucket`` with SSE-S3 (ALB log delivery does not support KMS).
 """
 
@@ -19,12 +22,14 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from components.bucket import SecureBucket, SecureBucketArgs
 from cutover.config import AlbConfig, EnvironmentSettings, LifecycleConfig
 from cutover.naming import Kind, Namer
 
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
+ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 LOG_PREFIX = "alb"
 # Elastic Load Balancing's log-delivery account per region, for the regions available before
 # August 2022 (ALB user guide, "Enable access logs"); newer regions deliver as the
@@ -81,6 +86,7 @@ class AppLoadBalancer(pulumi.ComponentResource):
     security_group_id: pulumi.Output[str]  # targets admit this group
     origin_domain: str | None  # the name CloudFront uses (covered by the certificate)
     log_bucket: SecureBucket
+    origin_verify: pulumi.Output[str] | None  # secret: the header value CloudFront must send (cloudfront_only)
 
     def __init__(self, name: str, args: AlbArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cutover:ecs:AppLoadBalancer", name, None, opts)
@@ -123,10 +129,23 @@ class AppLoadBalancer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_bucket]))
 
         self.target_group = self.new_target_group(args.purpose)
+        self.origin_verify = None
+        forward = {"type": "forward", "target_group_arn": self.target_group.arn}
+        default = forward
+        if args.cloudfront_only:
+            self.origin_verify = random.RandomPassword(f"{name}-origin-verify", length=40, special=False,
+                                                       opts=child).result
+            default = {"type": "fixed-response", "fixed_response": {
+                "content_type": "text/plain", "message_body": "Forbidden", "status_code": "403"}}
         self.https_listener = aws.lb.Listener(
             f"{name}-https", load_balancer_arn=self.load_balancer.arn, port=443, protocol="HTTPS",
-            ssl_policy=cfg.ssl_policy, certificate_arn=cfg.certificate_arn,
-            default_actions=[{"type": "forward", "target_group_arn": self.target_group.arn}], opts=child)
+            ssl_policy=cfg.ssl_policy, certificate_arn=cfg.certificate_arn, default_actions=[default], opts=child)
+        self.https_rules: list[aws.lb.ListenerRule] = []
+        if self.origin_verify is not None:
+            self.https_rules.append(aws.lb.ListenerRule(
+                # The last rule (50000 is the highest priority number): path rules added later win.
+                f"{name}-from-cloudfront", listener_arn=self.https_listener.arn, priority=50000,
+                conditions=self.origin_conditions(), actions=[forward], opts=child))
         self.http_listener = aws.lb.Listener(
             f"{name}-http", load_balancer_arn=self.load_balancer.arn, port=80, protocol="HTTP",
             default_actions=[{"type": "redirect",
@@ -154,6 +173,12 @@ class AppLoadBalancer(pulumi.ComponentResource):
             "dnsName": self.dns_name, "zoneId": self.zone_id, "httpsListenerArn": self.https_listener_arn,
             "targetGroupArn": self.target_group_arn, "securityGroupId": self.security_group_id,
         })
+
+    def origin_conditions(self) -> list[dict[str, object]]:
+        """Listener-rule conditions every forwarding rule adds behind CloudFront: the secret header."""
+        if self.origin_verify is None:
+            return []
+        return [{"http_header": {"http_header_name": ORIGIN_VERIFY_HEADER, "values": [self.origin_verify]}}]
 
     def new_target_group(self, key: str, port: int | None = None, health_check_path: str | None = None,
                          parent: pulumi.Resource | None = None) -> aws.lb.TargetGroup:

@@ -7,7 +7,8 @@ certificate against that origin name. API paths (``/api/*``) and the default beh
 (managed ``CachingDisabled``, every method, all viewer headers but Host); static paths use the
 managed ``CachingOptimized`` policy. A CLOUDFRONT-scope WAF web ACL (created in us-east-1) attaches
 through ``web_acl_id``. The ALB admits only CloudFront's origin-facing prefix list
-(``AlbArgs.cloudfront_only``).
+(``AlbArgs.cloudfront_only``) and forwards only requests carrying the secret ``X-Origin-Verify``
+header this distribution adds (``CdnArgs.origin_verify``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.alb import ORIGIN_VERIFY_HEADER
 from cutover.config import CdnConfig
 from cutover.naming import Namer
 
@@ -35,6 +37,7 @@ class CdnArgs:
     namer: Namer
     origin_domain: str  # the ALB's name covered by its certificate (alb.domainName)
     web_acl_arn: pulumi.Input[str] | None  # a CLOUDFRONT-scope WebAcl.arn
+    origin_verify: pulumi.Input[str] | None = None  # secret X-Origin-Verify value the ALB requires
 
 
 class AppCdn(pulumi.ComponentResource):
@@ -67,6 +70,8 @@ class AppCdn(pulumi.ComponentResource):
             web_acl_id=args.web_acl_arn,
             origins=[{
                 "origin_id": ORIGIN_ID, "domain_name": args.origin_domain,
+                "custom_headers": [{"name": ORIGIN_VERIFY_HEADER, "value": args.origin_verify}]
+                if args.origin_verify is not None else [],
                 "custom_origin_config": {"http_port": 80, "https_port": 443, "origin_protocol_policy": "https-only",
                                          "origin_ssl_protocols": ["TLSv1.2"],
                                          "origin_read_timeout": cfg.origin_read_timeout,

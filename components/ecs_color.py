@@ -69,13 +69,14 @@ class EcsColor(pulumi.ComponentResource):
             if not svc.path_patterns:
                 attachment = LoadBalancerAttachment(
                     self.alb.security_group_id, self.alb.target_group_arn, self.alb.arn_suffix,
-                    self.alb.target_group_arn_suffix, listeners=[self.alb.https_listener, self.alb.http_listener])
+                    self.alb.target_group_arn_suffix,
+                    listeners=[self.alb.https_listener, self.alb.http_listener, *self.alb.https_rules])
             else:
                 tg = self.alb.new_target_group(f"{args.color}-{c.name}", port=c.port, health_check_path=c.health_path,
                                                parent=self)
                 rule = aws.lb.ListenerRule(
                     f"{name}-{c.name}", listener_arn=self.alb.https_listener_arn, priority=priority,
-                    conditions=[{"path_pattern": {"values": list(svc.path_patterns)}}],
+                    conditions=[{"path_pattern": {"values": list(svc.path_patterns)}}, *self.alb.origin_conditions()],
                     actions=[{"type": "forward", "target_group_arn": tg.arn}], opts=child)
                 if c.port != default.port:  # the ALB's group only reaches the default port on its own
                     aws.vpc.SecurityGroupEgressRule(
@@ -93,7 +94,8 @@ class EcsColor(pulumi.ComponentResource):
 
         self.cdn = None
         if cfg.cdn is not None and cfg.alb.domain_name is not None:
-            self.cdn = AppCdn(f"{name}-cdn", CdnArgs(cfg.cdn, args.namer, cfg.alb.domain_name, args.cdn_web_acl_arn),
+            self.cdn = AppCdn(f"{name}-cdn", CdnArgs(cfg.cdn, args.namer, cfg.alb.domain_name, args.cdn_web_acl_arn,
+                                                     self.alb.origin_verify),
                               opts=child)
             self.endpoint_dns_name, self.endpoint_zone_id = self.cdn.domain_name, self.cdn.hosted_zone_id
             self.health_check_fqdn = self.cdn.domain_name

@@ -27,7 +27,7 @@ from cutover.config.reader import Reader
 from cutover.errors import ConfigError
 
 _PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_./*?-]*$")
-MAX_RULE_PATTERNS = 5  # an ALB listener rule holds at most 5 path-pattern values
+MAX_RULE_PATTERNS = 5  # an ALB listener rule matches at most 5 condition values in all
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,9 @@ def parse_blue_ecs(sections: Mapping[str, Any], env: EnvironmentSettings, region
         services = [BlueService(parse_container(doc.section("container"), env), ())]
     else:
         outer = doc.section("containers")
-        services = [_service(name, outer.section(name), env) for name in outer.keys()]  # noqa: SIM118
+        # Behind CloudFront each rule also matches the origin-verify header: one of its 5 condition values.
+        limit = MAX_RULE_PATTERNS - (1 if cdn is not None else 0)
+        services = [_service(name, outer.section(name), env, limit) for name in outer.keys()]  # noqa: SIM118
         if not services:
             raise ConfigError(outer.path, "needs at least one service", "web: {image, port, ...}")
     doc.raw("container", None)
@@ -80,11 +82,11 @@ def parse_blue_ecs(sections: Mapping[str, Any], env: EnvironmentSettings, region
     return BlueEcsConfig(tuple(defaults + [s for s in services if s.path_patterns]), alb, cdn)
 
 
-def _service(name: str, r: Reader, env: EnvironmentSettings) -> BlueService:
+def _service(name: str, r: Reader, env: EnvironmentSettings, limit: int) -> BlueService:
     patterns = r.string_list("pathPatterns", [])
-    if len(patterns) > MAX_RULE_PATTERNS:
-        raise ConfigError(r.key("pathPatterns"), f"{len(patterns)} patterns; an ALB listener rule takes at most "
-                          f"{MAX_RULE_PATTERNS}", f"at most {MAX_RULE_PATTERNS} patterns")
+    if len(patterns) > limit:
+        raise ConfigError(r.key("pathPatterns"), f"{len(patterns)} patterns; an ALB listener rule matches at most "
+                          f"{MAX_RULE_PATTERNS} values, {limit} of them paths here", f"at most {limit} patterns")
     for p in patterns:
         if not _PATH_PATTERN.match(p) or len(p) > 128:
             raise ConfigError(r.key("pathPatterns"), f"{p!r} is not an ALB path pattern", "/api/*")

@@ -30,8 +30,20 @@ def test_https_listener_uses_tls13_and_http_only_redirects() -> None:
     assert (https["port"], https["protocol"]) == (443, "HTTPS")
     assert https["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     assert https["certificateArn"] == CERT
-    assert https["defaultActions"] == [{"type": "forward",
-                                        "targetGroupArn": plan.one("aws:lb/targetGroup:TargetGroup").id}]
+    # Behind CloudFront: anything without the distribution's secret header is refused ...
+    assert https["defaultActions"] == [{"type": "fixed-response", "fixedResponse": {
+        "contentType": "text/plain", "messageBody": "Forbidden", "statusCode": "403"}}]
+    # ... and the last rule forwards what carries it, the same secret CloudFront sends as an origin header.
+    rule = plan.one("aws:lb/listenerRule:ListenerRule", "alb-from-cloudfront").inputs
+    assert rule["priority"] == 50000 and rule["listenerArn"] == plan.one(LISTENER, "alb-https").outputs["arn"]
+    assert rule["actions"] == [{"type": "forward", "targetGroupArn": plan.one("aws:lb/targetGroup:TargetGroup").id}]
+    (condition,) = rule["conditions"]
+    secret = condition["httpHeader"]["values"][0]
+    assert condition["httpHeader"]["httpHeaderName"] == "X-Origin-Verify" and len(secret) == 40
+    origin = plan.one("aws:cloudfront/distribution:Distribution", "cdn").inputs["origins"][0]
+    assert origin["customHeaders"] == [{"name": "X-Origin-Verify", "value": secret}]
+    service = plan.one("aws:ecs/service:Service")
+    assert plan.one("aws:lb/listenerRule:ListenerRule", "alb-from-cloudfront").urn in service.dependencies
     http = plan.one(LISTENER, "alb-http").inputs
     assert http["defaultActions"] == [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443",
                                                                         "statusCode": "HTTP_301"}}]
