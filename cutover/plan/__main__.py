@@ -107,9 +107,12 @@ def _header(s: StackSettings, env: str, elapsed: float, count: int) -> str:
 def _policy_text(verdicts: Any) -> str:
     vs = verdicts.violations
     mandatory = verdicts.mandatory
+    suppressed = [v for v in vs if v.level == "suppressed"]
     lines = [f"Policies (cutover-guard with {verdicts.config_file.name}): {len(mandatory)} mandatory, "
-             f"{len(vs) - len(mandatory)} advisory"]
-    for v in sorted(vs, key=lambda v: (v.level != "mandatory", v.policy)):
+             f"{len(vs) - len(mandatory) - len(suppressed)} advisory, {len(suppressed)} suppressed (waived with "
+             "a reason)"]
+    order = {"mandatory": 0, "advisory": 1, "suppressed": 2}
+    for v in sorted(vs, key=lambda v: (order.get(v.level, 1), v.policy)):
         where = v.urn.split("::")[-1] if v.urn else "stack"
         lines.append(f"  {v.level:<9} {v.policy:<34} {where}: {v.message}")
     return "\n".join(lines)
