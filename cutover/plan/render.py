@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import pulumi
+
 from cutover.plan.model import Plan, PlannedResource
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def tree(plan: Plan) -> str:
@@ -80,7 +87,7 @@ def diff(before: Plan, after: Plan) -> PlanDiff:
             result.created.append(r)
         else:
             keys = sorted(k for k in set(r.inputs) | set(old[urn].inputs)
-                          if r.inputs.get(k) != old[urn].inputs.get(k))
+                          if comparable(r.inputs.get(k)) != comparable(old[urn].inputs.get(k)))
             if keys or r.protect != old[urn].protect or r.retain_on_delete != old[urn].retain_on_delete:
                 result.changed.append((r, keys))
     for urn, r in old.items():
@@ -93,6 +100,36 @@ def diff(before: Plan, after: Plan) -> PlanDiff:
         else:
             result.deleted.append(r)
     return result
+
+
+def comparable(value: Any) -> Any:
+    """Inputs as the engine compares them: assets and archives by content (the engine hashes them),
+    never by Python object identity, so two plans of the same code show no change."""
+    if isinstance(value, dict):
+        return {k: comparable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [comparable(v) for v in value]
+    if isinstance(value, pulumi.FileArchive | pulumi.FileAsset):
+        return (type(value).__name__, _content_hash(str(PROJECT_ROOT / value.path)))  # the program's cwd
+    if isinstance(value, pulumi.StringAsset):
+        return ("StringAsset", value.text)
+    if isinstance(value, pulumi.AssetArchive):
+        return ("AssetArchive", comparable(dict(value.assets)))
+    if isinstance(value, pulumi.RemoteAsset | pulumi.RemoteArchive):
+        return (type(value).__name__, value.uri)
+    return value
+
+
+@lru_cache(maxsize=256)
+def _content_hash(path: str) -> str:
+    root = Path(path)
+    files = sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
+        if root.is_dir() else [root]
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(str(f.relative_to(root) if root.is_dir() else f.name).encode())
+        digest.update(f.read_bytes() if f.exists() else b"<missing>")
+    return digest.hexdigest()
 
 
 def render_diff(d: PlanDiff) -> str:

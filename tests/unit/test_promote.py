@@ -6,12 +6,14 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import pulumi
 import pytest
 import yaml
 
+from cutover.plan import render
 from cutover.promote import main, set_config_value
 from cutover.rollback_guard import PromotionRefusedError, check_promotion
-from tests.conftest import ROOT
+from tests.conftest import ROOT, planned
 
 STACK_FILE = """# comment kept
 environment:
@@ -110,3 +112,37 @@ def test_guard_allows(weight: int, ack: str, record: Record | None) -> None:
 def test_an_old_acknowledgement_does_not_cover_a_new_rollback() -> None:
     with pytest.raises(PromotionRefusedError):
         check_promotion(10, "older-id", Record(id="newer-id"), "prod")
+
+
+def test_a_promotion_diff_shows_only_the_weight_change() -> None:
+    # Lambda code archives compare by content, as the engine hashes them: replanning the same code is no change.
+    before = planned("prod", "profile=yoga-serverless", "greenWeight=0")
+    after = planned("prod", "profile=yoga-serverless", "greenWeight=5")
+    d = render.diff(before, after)
+    assert not d.created and not d.deleted and not d.retained and not d.snapshotted
+    assert [(r.name, keys) for r, keys in d.changed if r.custom] == [("front-door-https", ["defaultActions"])]
+
+
+def test_archives_compare_by_content(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "h.py").write_text("x = 1\n")
+    first = render.comparable({"code": pulumi.FileArchive(str(tmp_path / "a"))})
+    assert first == render.comparable({"code": pulumi.FileArchive(str(tmp_path / "a"))})
+    (tmp_path / "a" / "h.py").write_text("x = 2\n")
+    render._content_hash.cache_clear()
+    assert first != render.comparable({"code": pulumi.FileArchive(str(tmp_path / "a"))})
+
+
+@pytest.mark.parametrize(("profile", "pin", "expected"), [
+    ("pos-serverless", (), {("front-door-blue", "weightedRoutingPolicies"),
+                            ("front-door-green", "weightedRoutingPolicies")}),
+    ("tracetrack-ecs", (), {("front-door-blue", "weightedRoutingPolicies"),
+                            ("front-door-green", "weightedRoutingPolicies")}),
+    ("waiterix-serverless", ("overrides.traffic.stableVersions.api=7",), {("serverless-api-live", "routingConfig")}),
+])
+def test_every_front_door_kind_promotes_by_weights_alone(profile: str, pin: tuple[str, ...],
+                                                         expected: set[tuple[str, str]]) -> None:
+    d = render.diff(planned("prod", f"profile={profile}", *pin), planned("prod", f"profile={profile}", *pin,
+                                                                          "greenWeight=10"))
+    assert not d.created and not d.deleted
+    assert {(r.name, k) for r, keys in d.changed if r.custom for k in keys} == expected
