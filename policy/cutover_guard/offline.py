@@ -187,21 +187,28 @@ class _Plain:
 # Most (resource, policy) pairs end at the policy's resource-type check without reading anything else, so
 # the arguments build their proxy tree, options and config copy on first access instead of up front (they
 # were most of the pass). What a policy reads is unchanged: the same fresh objects, just built later.
-class _LazyValidationArgs(ResourceValidationArgs):
+class _LazyPropsAndOpts:
+    """``props`` and ``opts`` built on first read, once."""
+
+    _make_props: Callable[[], Mapping[str, Any]]
+    _make_opts: Callable[[], PolicyResourceOptions]
+
+    @cached_property
+    def props(self) -> Mapping[str, Any]:
+        return self._make_props()
+
+    @cached_property
+    def opts(self) -> PolicyResourceOptions:
+        return self._make_opts()
+
+
+class _LazyValidationArgs(_LazyPropsAndOpts, ResourceValidationArgs):  # type: ignore[misc,override]
     def __init__(self, resource_type: str, urn: str, name: str, provider: PolicyProviderResource | None,
                  props: Callable[[], Mapping[str, Any]], opts: Callable[[], PolicyResourceOptions],
                  config: Mapping[str, Any]) -> None:  # no super().__init__: it would build everything eagerly
         self.resource_type, self.urn, self.name, self.provider, self.stack_tags = (
             resource_type, urn, name, provider, {})
         self._make_props, self._make_opts, self._config_source = props, opts, config
-
-    @cached_property
-    def props(self) -> Mapping[str, Any]:  # type: ignore[override]
-        return self._make_props()
-
-    @cached_property
-    def opts(self) -> PolicyResourceOptions:  # type: ignore[override]
-        return self._make_opts()
 
     @cached_property
     def _config(self) -> Mapping[str, Any]:
@@ -211,21 +218,13 @@ class _LazyValidationArgs(ResourceValidationArgs):
         return self._config
 
 
-class _LazyPolicyResource(PolicyResource):
+class _LazyPolicyResource(_LazyPropsAndOpts, PolicyResource):  # type: ignore[misc,override]
     def __init__(self, resource_type: str, urn: str, name: str, props: Callable[[], Mapping[str, Any]],
                  opts: Callable[[], PolicyResourceOptions],
                  provider: Callable[[], PolicyProviderResource | None]) -> None:  # no super().__init__, as above
         self.resource_type, self.urn, self.name = resource_type, urn, name
         self.parent, self.dependencies, self.property_dependencies = None, [], {}
         self._make_props, self._make_opts, self._make_provider = props, opts, provider
-
-    @cached_property
-    def props(self) -> Mapping[str, Any]:  # type: ignore[override]
-        return self._make_props()
-
-    @cached_property
-    def opts(self) -> PolicyResourceOptions:  # type: ignore[override]
-        return self._make_opts()
 
     @cached_property
     def provider(self) -> PolicyProviderResource | None:  # type: ignore[override]
