@@ -33,6 +33,7 @@ from components import (
     WebSocketApi,
     WebSocketApiArgs,
     aws_provider,
+    config_errors,
     edge_provider,
 )
 from components.alb import AlbArgs, AppLoadBalancer
@@ -52,14 +53,11 @@ from components.rollback import AlbMetrics, LambdaMetrics, Rollback, RollbackArg
 from components.ses import EmailArgs, EmailSender
 from cutover.config import BlueVariant, FrontDoorKind, GreenEndpoint, GreenVariant, Retire, ServiceKind
 from cutover.config.source import load_stack_config
-from cutover.errors import ConfigError
 from cutover.rollback_guard import check_promotion
 from functions.rollback.record import parse_record
 
-try:
+with config_errors():
     cfg = load_stack_config()
-except ConfigError as exc:
-    raise pulumi.RunError(f"configuration error: {exc}") from None
 
 provider = aws_provider(cfg)
 with_provider = pulumi.ResourceOptions(provider=provider)
@@ -71,17 +69,16 @@ zones = aws.get_availability_zones(state="available", opts=invoke_opts).names
 # 0. An automatic rollback (recorded by the rollback Lambda) is never undone by the next update: read
 # before anything is registered, since the engine applies resources as the program registers them.
 # By path, because the record does not exist before the first deployment.
+record_name = cfg.namer.path("rollback", "record")
 recorded = aws.ssm.get_parameters_by_path(path=cfg.namer.path("rollback"), opts=invoke_opts)
-record_value = dict(zip(recorded.names, recorded.values, strict=True)).get(cfg.namer.path("rollback", "record"))
+record_value = dict(zip(recorded.names, recorded.values, strict=True)).get(record_name)
 try:
-    check_promotion(cfg.green_weight, cfg.rollback_ack, parse_record(record_value) if record_value else None,
-                    cfg.stack)
-except ConfigError as exc:
-    raise pulumi.RunError(f"configuration error: {exc}") from None
+    record = parse_record(record_value) if record_value else None
 except ValueError as exc:  # a hand-edited record: say how to reset it rather than guess
-    raise pulumi.RunError(f"{cfg.namer.path('rollback', 'record')}: {exc}; after checking the front door, reset it "
-                          f"with `aws ssm put-parameter --overwrite --name {cfg.namer.path('rollback', 'record')} "
-                          """--value '{"state": "clear"}'`""") from None
+    reset = f"""aws ssm put-parameter --overwrite --name {record_name} --value '{{"state": "clear"}}'"""
+    raise pulumi.RunError(f"{record_name}: {exc}; after checking the front door, reset it with `{reset}`") from None
+with config_errors():
+    check_promotion(cfg.green_weight, cfg.rollback_ack, record, cfg.stack)
 
 # 1. What this stack is: profile, environment, budget and usage assumptions (read by policies).
 StackProfile("profile", StackProfileArgs(cfg), opts=with_provider)
@@ -139,14 +136,12 @@ if cfg.serverless.services and not green_retired:  # green's compute leaves with
                                                                    cfg.environment.log_retention_days),
                                      opts=with_provider)
         store_refs[websocket_api.ref.key] = websocket_api.ref
-    try:
+    with config_errors():
         serverless = ServerlessApp("serverless", ServerlessAppArgs(
             sls, cfg.namer, cfg.environment, store_refs,
             vpc=VpcPlacement(network.vpc_id, network.private_subnet_ids, network.has_internet_egress),
             alias_weights=alias_weights(cfg.traffic, cfg.green_weight, retired_blue=cfg.retire is Retire.BLUE),
         ), opts=with_provider)
-    except ConfigError as exc:
-        raise pulumi.RunError(f"configuration error: {exc}") from None
     if websocket_api is not None and sls.websocket is not None:
         websocket_api.attach(serverless.targets[sls.websocket.service])
     if sls.http_api is not None:
@@ -167,14 +162,12 @@ if cfg.container is not None and cfg.alb is not None and keep_green_data:
         network.public_subnet_ids, ctr.port, ctr.health_path, ctr.deregistration_delay,
         cloudfront_only=cfg.cdn is not None, web_acl_arn=web_acls.regional() if cfg.alb.waf else None),
         opts=green_data_opts)
-    try:
+    with config_errors():
         container_app = ContainerApp("app", ContainerAppArgs(
             ctr, cfg.namer, cfg.environment, cfg.region, account_id, store_refs, network.vpc_id,
             network.private_subnet_ids, LoadBalancerAttachment(
                 alb.security_group_id, alb.target_group_arn, alb.arn_suffix, alb.target_group_arn_suffix,
                 listeners=[alb.https_listener, alb.http_listener, *alb.https_rules])), opts=green_data_opts)
-    except ConfigError as exc:
-        raise pulumi.RunError(f"configuration error: {exc}") from None
     if cfg.cdn is not None and cfg.alb.domain_name is not None and not green_retired:
         cdn = AppCdn("cdn", CdnArgs(cfg.cdn, cfg.namer, cfg.alb.domain_name,
                                     web_acls.cloudfront() if cfg.waf.enabled else None, alb.origin_verify),
@@ -193,15 +186,13 @@ blue_opts = pulumi.ResourceOptions.merge(with_provider, pulumi.ResourceOptions(
     transformations=[retiring("blue")])) if blue_retired else with_provider
 if cfg.blue_ecs is not None and not (blue_retired and cfg.retire_data):
     bcfg = cfg.blue_ecs
-    try:
+    with config_errors():
         blue_ecs = EcsColor("blue", EcsColorArgs(
             bcfg, "blue", cfg.namer, cfg.environment, cfg.region, account_id, store_refs, network.vpc_id,
             network.vpc_cidr, network.public_subnet_ids, network.private_subnet_ids,
             alb_web_acl_arn=web_acls.regional() if bcfg.alb.waf else None,
             cdn_web_acl_arn=web_acls.cloudfront() if bcfg.cdn is not None and cfg.waf.enabled else None),
             opts=blue_opts)
-    except ConfigError as exc:
-        raise pulumi.RunError(f"configuration error: {exc}") from None
 
 # 5. Front door, traffic weights, rollback and cleanup.
 traffic = cfg.traffic
@@ -236,8 +227,7 @@ if not green_retired and traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE
     elif endpoint is GreenEndpoint.CDN and cdn is not None:
         green_ep = Endpoint(dns_name=cdn.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
     elif endpoint is GreenEndpoint.ALB and alb is not None:
-        green_ep = Endpoint(dns_name=alb.dns_name, zone_id=alb.zone_id,
-                            health_check_fqdn=cfg.alb.domain_name if cfg.alb and cfg.alb.domain_name else alb.dns_name)
+        green_ep = Endpoint(dns_name=alb.dns_name, zone_id=alb.zone_id, health_check_fqdn=alb.public_name)
     else:  # the parser checks that the endpoint's section exists; this is a program error
         raise pulumi.RunError(f"traffic.green.endpoint={endpoint.value}: the {traffic.green.variant.value} green "
                               "built no such endpoint")

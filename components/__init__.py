@@ -22,7 +22,7 @@ from components.monitoring import (
     RdsTarget,
 )
 from components.network import Network, NetworkArgs
-from components.platform import StackProfile, StackProfileArgs
+from components.platform import StackProfile, StackProfileArgs, config_errors
 from components.postgres import PostgresArgs, PostgresDatabase
 from components.providers import aws_provider, edge_provider
 from components.redis import RedisArgs, RedisCache
@@ -100,6 +100,7 @@ __all__ = [
     "WebSocketApi",
     "WebSocketApiArgs",
     "aws_provider",
+    "config_errors",
     "edge_provider",
     "retiring",
 ]

@@ -174,6 +174,11 @@ class AppLoadBalancer(pulumi.ComponentResource):
             "targetGroupArn": self.target_group_arn, "securityGroupId": self.security_group_id,
         })
 
+    @property
+    def public_name(self) -> pulumi.Input[str]:
+        """The name its certificate covers when it has one (health checks, CloudFront), else its DNS name."""
+        return self.origin_domain or self.dns_name
+
     def origin_conditions(self) -> list[dict[str, object]]:
         """Listener-rule conditions every forwarding rule adds behind CloudFront: the secret header."""
         if self.origin_verify is None:

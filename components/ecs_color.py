@@ -101,6 +101,6 @@ class EcsColor(pulumi.ComponentResource):
             self.health_check_fqdn = self.cdn.domain_name
         else:
             self.endpoint_dns_name, self.endpoint_zone_id = self.alb.dns_name, self.alb.zone_id
-            self.health_check_fqdn = cfg.alb.domain_name or self.alb.dns_name
+            self.health_check_fqdn = self.alb.public_name
         self.register_outputs({"endpointDnsName": self.endpoint_dns_name, "endpointZoneId": self.endpoint_zone_id,
                                "services": {n: a.service_name for n, a in self.apps.items()}})

@@ -1,16 +1,29 @@
-"""The AWS provider that carries the default tags, and the StackProfile record.
+"""The StackProfile record, and how the program reports a bad configuration.
 
-Tags are applied once, as provider default tags; every component receives this provider and its
-children inherit it through ``parent=self``.
+Tags are applied once, as provider default tags (``components/providers.py``); every component
+receives that provider and its children inherit it through ``parent=self``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pulumi
 
 from cutover.config import StackConfig
+from cutover.errors import ConfigError
+
+
+@contextmanager
+def config_errors() -> Iterator[None]:
+    """A ConfigError (from parsing, or a component finding a combination the parser cannot see)
+    ends the program with its message, naming the key and the allowed values: no traceback."""
+    try:
+        yield
+    except ConfigError as exc:
+        raise pulumi.RunError(f"configuration error: {exc}") from None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,18 @@ _DB_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 _PG_VERSION = re.compile(r"^(1[3-9])(\.\d{1,2})?$")
 _DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _RESERVED_USERS = ("rdsadmin", "rdsrepladmin", "rds_superuser", "postgres", "admin")
+
+
+def parse_database_identity(r: Reader, app: str) -> tuple[str, str]:
+    """``databaseName`` and ``masterUsername`` of an RDS or Aurora PostgreSQL database (default: from the app)."""
+    default_db = re.sub(r"[^A-Za-z0-9_]", "_", app)
+    db_name = r.string("databaseName", default_db, pattern=lambda v: bool(_DB_NAME.match(v)),
+                       describe="a letter, then up to 62 letters, digits or _")
+    user = r.string("masterUsername", f"{default_db}_admin", pattern=lambda v: bool(_DB_NAME.match(v)),
+                    describe="a letter, then up to 62 letters, digits or _")
+    if user.lower() in _RESERVED_USERS:
+        raise ConfigError(r.key("masterUsername"), f"{user!r} is reserved by RDS", "any other name")
+    return db_name, user
 _NODE_TYPE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
 _REDIS_VERSION = re.compile(r"^[6-7]\.[0-9]$")
 _CACHE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
@@ -95,13 +107,7 @@ def parse_postgres(doc: Reader, env: EnvironmentSettings, app: str) -> PostgresC
     if max_alloc < allocated * 1.1:  # RDS rejects a ceiling under 10% above the allocation
         raise ConfigError(r.key("maxAllocatedStorageGb"), f"{max_alloc} is less than 10% above allocatedStorageGb "
                           f"{allocated}", f">= {int(allocated * 1.1) + 1}")
-    default_db = re.sub(r"[^A-Za-z0-9_]", "_", app)
-    db_name = r.string("databaseName", default_db, pattern=lambda v: bool(_DB_NAME.match(v)),
-                       describe="a letter, then up to 62 letters, digits or _")
-    user = r.string("masterUsername", f"{default_db}_admin", pattern=lambda v: bool(_DB_NAME.match(v)),
-                    describe="a letter, then up to 62 letters, digits or _")
-    if user.lower() in _RESERVED_USERS:
-        raise ConfigError(r.key("masterUsername"), f"{user!r} is reserved by RDS", "any other name")
+    db_name, user = parse_database_identity(r, app)
     suppress = r.suppressions()
     multi_az = r.boolean("multiAz", env.multi_az)
     if env.is_prod and not multi_az and not _waives(suppress, "rds-multi-az"):

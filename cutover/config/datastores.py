@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from cutover.config.databases import parse_database_identity
 from cutover.config.environment import EnvironmentSettings
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
@@ -169,8 +170,6 @@ AUTO_PAUSE_MIN_VERSION: dict[int, tuple[int, int]] = {13: (13, 15), 14: (14, 12)
 SERVERLESS_V2_MAJORS = (13, 14, 15, 16, 17)
 MAX_ACU = 256.0
 _ENGINE_VERSION = re.compile(r"^(\d+)\.(\d+)$")
-_DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
-_RESERVED_USERS = ("rdsadmin", "rdsrepladmin", "rds_superuser", "postgres")
 
 
 @dataclass(frozen=True)
@@ -249,13 +248,7 @@ def parse_aurora(doc: Reader, env: EnvironmentSettings, app: str) -> AuroraConfi
         raise ConfigError(r.key("secondsUntilAutoPause"), "only applies with minCapacity: 0")
     else:
         r.raw("secondsUntilAutoPause", None)
-    default_db = re.sub(r"[^A-Za-z0-9_]", "_", app)
-    db_name = r.string("databaseName", default_db, pattern=lambda v: bool(_DB_NAME.match(v)),
-                       describe="a letter, then up to 62 letters, digits or _")
-    user = r.string("masterUsername", f"{default_db}_admin", pattern=lambda v: bool(_DB_NAME.match(v)),
-                    describe="a letter, then up to 62 letters, digits or _")
-    if user.lower() in _RESERVED_USERS:
-        raise ConfigError(r.key("masterUsername"), f"{user!r} is reserved by RDS", "any other name")
+    db_name, user = parse_database_identity(r, app)
     instances = r.integer("instances", 2 if env.multi_az else 1, minimum=1, maximum=16)
     if env.is_prod and instances < 2:
         raise ConfigError(r.key("instances"), "prod runs a writer and a reader in another AZ", ">= 2")

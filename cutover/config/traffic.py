@@ -255,9 +255,7 @@ def _blue(r: Reader, kind: FrontDoorKind, vpc_cidr: str) -> BlueConfig:
     peering = _peering(r, vpc_cidr) if r.has("peering") else None
     if not r.has("peering"):
         r.raw("peering", None)
-    ecs_sections = {k: r.raw(k) for k in ECS_SECTIONS if r.has(k)}
-    for k in ECS_SECTIONS:
-        r.raw(k, None)
+    ecs_sections = {k: v for k in ECS_SECTIONS if (v := r.raw(k, None)) is not None}
     databases = _blue_databases(r)
     r.finish()
     for ip in targets:

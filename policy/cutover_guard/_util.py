@@ -154,6 +154,12 @@ def as_number(value: Any) -> float | None:
     return None
 
 
+def not_enabled(obj: Any, *path: str | int) -> bool:
+    """A flag the rule requires is known and not true (unknown during preview: not a violation)."""
+    value = get(obj, *path)
+    return not is_unknown(value) and as_bool(value) is not True
+
+
 def as_str(value: Any) -> str | None:
     return value if isinstance(value, str) and not is_unknown(value) else None
 

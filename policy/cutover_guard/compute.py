@@ -17,6 +17,7 @@ from cutover_guard._util import (
     get,
     is_unknown,
     items,
+    not_enabled,
     resource_policy,
     to_plain,
 )
@@ -105,8 +106,7 @@ ebs_encrypted = resource_policy("ebs-encrypted", "EBS volumes and instance block
 
 
 def _detailed_monitoring(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    value = get(args.props, "monitoring")
-    if not is_unknown(value) and as_bool(value) is not True:
+    if not_enabled(args.props, "monitoring"):
         report("Instance should enable detailed monitoring (monitoring: true).", None)
 
 
@@ -165,8 +165,7 @@ lambda_no_env_secrets = resource_policy(
 # --- ECR ------------------------------------------------------------------------------------------
 
 def _ecr_scan(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    value = get(args.props, "imageScanningConfiguration", "scanOnPush")
-    if not is_unknown(value) and as_bool(value) is not True:
+    if not_enabled(args.props, "imageScanningConfiguration", "scanOnPush"):
         report("ECR repository must scan images on push (imageScanningConfiguration.scanOnPush).", None)
 
 

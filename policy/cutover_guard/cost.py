@@ -489,14 +489,26 @@ def _ecr(r: Resource, c: _Ctx) -> tuple[float, str]:
     return gb * c.price("ecr.storage.gb"), f"{gb:g} GB of images"
 
 
-@_prices("aws:secretsmanager/secret:Secret")
-def _secret(r: Resource, c: _Ctx) -> tuple[float, str]:
-    return c.price("secretsmanager.secret"), "1 secret"
 
 
-@_prices("aws:kms/key:Key")
-def _kms(r: Resource, c: _Ctx) -> tuple[float, str]:
-    return c.price("kms.key"), "1 customer managed key"
+# Resources billed one flat monthly price: type -> (price key, what the line says).
+_FLAT: Final[dict[str, tuple[str, str]]] = {
+    "aws:secretsmanager/secret:Secret": ("secretsmanager.secret", "1 secret"),
+    "aws:kms/key:Key": ("kms.key", "1 customer managed key"),
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": ("cloudwatch.alarm.composite", "composite alarm"),
+    "aws:cloudwatch/dashboard:Dashboard": ("cloudwatch.dashboard", "dashboard"),
+    "aws:route53/zone:Zone": ("route53.hostedZone", "hosted zone"),
+}
+
+
+def _flat(key: str, detail: str) -> Pricer:
+    def price(r: Resource, c: _Ctx) -> tuple[float, str]:
+        return c.price(key), detail
+    return price
+
+
+for _type, (_key, _detail) in _FLAT.items():
+    _PRICERS[_type] = _flat(_key, _detail)
 
 
 @_prices("aws:cloudwatch/metricAlarm:MetricAlarm")
@@ -508,14 +520,6 @@ def _alarm(r: Resource, c: _Ctx) -> tuple[float, str]:
     return metrics * c.price(key), f"{metrics} metric(s){' high-resolution' if high_res else ''}"
 
 
-@_prices("aws:cloudwatch/compositeAlarm:CompositeAlarm")
-def _composite(r: Resource, c: _Ctx) -> tuple[float, str]:
-    return c.price("cloudwatch.alarm.composite"), "composite alarm"
-
-
-@_prices("aws:cloudwatch/dashboard:Dashboard")
-def _dashboard(r: Resource, c: _Ctx) -> tuple[float, str]:
-    return c.price("cloudwatch.dashboard"), "dashboard"
 
 
 @_prices("aws:cloudwatch/logGroup:LogGroup")
@@ -523,10 +527,6 @@ def _logs(r: Resource, c: _Ctx) -> tuple[float, str]:
     gb = _share(c, "logsIngestedGb", r, c.of("aws:cloudwatch/logGroup:LogGroup"))
     return gb * c.price("cloudwatch.logs.ingestion.gb"), f"{gb:g} GB ingested"
 
-
-@_prices("aws:route53/zone:Zone")
-def _zone(r: Resource, c: _Ctx) -> tuple[float, str]:
-    return c.price("route53.hostedZone"), "hosted zone"
 
 
 @_prices("aws:route53/healthCheck:HealthCheck")

@@ -12,6 +12,7 @@ from cutover_guard._util import (
     as_str,
     get,
     is_unknown,
+    not_enabled,
     of_type,
     refers_to,
     resource_environment,
@@ -36,8 +37,7 @@ DEFAULT_MIN_BACKUP_DAYS: Final = {"dev": 1, "prod": 7}
 
 def _flag_unless_true(prop: str, message: str) -> Any:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        value = get(args.props, prop)
-        if not is_unknown(value) and as_bool(value) is not True:
+        if not_enabled(args.props, prop):
             report(message, None)
     return validate
 
@@ -47,8 +47,7 @@ def _flag_unless_true(prop: str, message: str) -> Any:
 def _rds_encrypted(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type == RDS_INSTANCE and get(args.props, "replicateSourceDb") is not None:
         return  # read replicas inherit the source's encryption
-    value = get(args.props, "storageEncrypted")
-    if not is_unknown(value) and as_bool(value) is not True:
+    if not_enabled(args.props, "storageEncrypted"):
         report("Database storage must be encrypted (storageEncrypted: true).", None)
 
 
@@ -88,8 +87,7 @@ rds_backup_retention = resource_policy(
 def _rds_deletion_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if resource_environment(args) != "prod":
         return
-    value = get(args.props, "deletionProtection")
-    if not is_unknown(value) and as_bool(value) is not True:
+    if not_enabled(args.props, "deletionProtection"):
         report("Production databases must enable deletion protection.", None)
 
 
@@ -138,8 +136,7 @@ rds_proxy_tls = resource_policy(
 
 def _elasticache_encryption(args: ResourceValidationArgs, report: ReportViolation) -> None:
     for prop, what in (("atRestEncryptionEnabled", "at rest"), ("transitEncryptionEnabled", "in transit")):
-        value = get(args.props, prop)
-        if not is_unknown(value) and as_bool(value) is not True:
+        if not_enabled(args.props, prop):
             report(f"Replication group must encrypt data {what} ({prop}: true).", None)
 
 
@@ -178,8 +175,7 @@ elasticache_multi_az = resource_policy(
 # --- DynamoDB, SNS, SQS ---------------------------------------------------------------------------
 
 def _dynamodb_pitr(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    value = get(args.props, "pointInTimeRecovery", "enabled")
-    if not is_unknown(value) and as_bool(value) is not True:
+    if not_enabled(args.props, "pointInTimeRecovery", "enabled"):
         report("DynamoDB table must enable point-in-time recovery.", None)
 
 
@@ -223,8 +219,7 @@ def _kms_rotation(args: ResourceValidationArgs, report: ReportViolation) -> None
     spec = get(args.props, "customerMasterKeySpec")
     if spec not in (None, "SYMMETRIC_DEFAULT"):
         return  # only symmetric keys can rotate automatically
-    value = get(args.props, "enableKeyRotation")
-    if not is_unknown(value) and as_bool(value) is not True:
+    if not_enabled(args.props, "enableKeyRotation"):
         report("KMS key must enable automatic rotation (enableKeyRotation: true).", None)
 
 

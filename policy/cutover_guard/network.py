@@ -13,6 +13,7 @@ from cutover_guard._util import (
     get,
     is_unknown,
     items,
+    not_enabled,
     of_type,
     refers_to,
     resource_environment,
@@ -156,8 +157,7 @@ alb_access_logs = resource_policy(
 def _lb_deletion_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if resource_environment(args) != "prod":
         return
-    value = get(args.props, "enableDeletionProtection")
-    if not is_unknown(value) and as_bool(value) is not True:
+    if not_enabled(args.props, "enableDeletionProtection"):
         report("Production load balancers must enable deletion protection.", None)
 
 

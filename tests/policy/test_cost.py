@@ -118,6 +118,8 @@ def test_monthly_budget_names_top_three_drivers() -> None:
     assert "db" in drivers and "natgw" in drivers and "waf" in drivers and "key (" not in drivers
     assert len(run("budget-alert-threshold", rs, level="advisory")) == 1
     assert run("monthly-budget", [profile("prod", budget=10_000.0), *rs[1:]]) == []
+    assert run("budget-alert-threshold", [profile("prod", budget=10_000.0, alert=9_000.0), *rs[1:]],
+               level="advisory") == []
 
 
 def test_budget_from_config_without_profile() -> None:

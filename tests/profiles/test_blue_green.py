@@ -102,6 +102,8 @@ def test_persona_blue_is_the_current_ecs_system_behind_its_alb() -> None:
     assert records["blue"]["aliases"][0]["name"] == blue_alb.outputs["dnsName"]
     assert records["blue"]["aliases"][0]["zoneId"] == blue_alb.outputs["zoneId"]
     assert records["blue"]["aliases"][0]["evaluateTargetHealth"] is True
+    check = plan.one("aws:route53/healthCheck:HealthCheck", "front-door-blue").inputs
+    assert (check["fqdn"], check["type"]) == (blue_alb.outputs["dnsName"], "HTTPS")  # no domainName: its DNS name
     frontend = plan.one("aws:cloudfront/distribution:Distribution", "frontend")
     assert records["green"]["aliases"][0]["name"] == frontend.outputs["domainName"]
     assert records["blue"]["weightedRoutingPolicies"][0]["weight"] + \
