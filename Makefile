@@ -4,6 +4,7 @@ PY      := $(VENV)/bin/python
 STACK   ?= dev
 PROFILE ?=
 ARGS    ?=
+REPORT  ?=
 # one mypy run per root: policy/ and deployments/ are separate Pulumi projects with their own __main__
 MYPY_ROOTS := "components cutover" policy functions deployments
 
@@ -30,11 +31,15 @@ lint: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: promote rollback ack
+.PHONY: promote promote-check rollback ack
 
-## promote: move cutover:greenWeight to the profile's next stage in Pulumi.$(STACK).yaml and show the plan diff
+## promote: if every gate passes (soak, alarms, green vs blue, smoke test), move cutover:greenWeight to the next stage in Pulumi.$(STACK).yaml and show the plan diff; ARGS='--force --reason "..."' overrides (recorded in promotions/)
 promote: $(VENV)/.installed
-	$(PY) -m cutover.promote promote $(STACK)
+	$(PY) -m cutover.promote promote $(STACK) $(ARGS)
+
+## promote-check: the promotion gates only (CI): exit 0 go, 1 no-go; REPORT=file also writes the Markdown evidence
+promote-check: $(VENV)/.installed
+	$(PY) -m cutover.promote promote $(STACK) --check $(if $(REPORT),--report $(REPORT))
 
 ## rollback: set cutover:greenWeight back to 0 in Pulumi.$(STACK).yaml and show the plan diff
 rollback: $(VENV)/.installed
@@ -44,12 +49,25 @@ rollback: $(VENV)/.installed
 ack: $(VENV)/.installed
 	$(PY) -m cutover.promote ack $(STACK) $(ID)
 
-.PHONY: bench
+.PHONY: bench bench-peer
+## bench-peer: the offline plan of pos-serverless prod beside its CDK + cdk-nag peer (CPU ratio, cold run), e.g. make bench-peer ARGS="--runs 9"
+bench-peer: $(VENV)/.installed
+	$(PY) -m cutover.plan.peer $(ARGS)
+
 ## bench: how plan time grows with the number of serverless services (10, 50, 200; not a test), e.g. make bench ARGS="--services 5,20"
 bench: $(VENV)/.installed
 	$(PY) -m cutover.plan.bench $(ARGS)
 
-.PHONY: docs
-## docs: regenerate the README's per-profile diagrams and cost table from the offline plans
-docs: $(VENV)/.installed
+.PHONY: docs schema
+## docs: regenerate the README's per-profile diagrams and cost table from the offline plans, and what `schema` makes
+docs: $(VENV)/.installed schema
 	$(PY) -m cutover.plan.docs
+
+## schema: regenerate schema/profile.schema.json, docs/profile-reference.md and Pulumi.yaml's config block
+schema: $(VENV)/.installed
+	$(PY) -m cutover.config.schema
+
+.PHONY: bench-verify
+## bench-verify: data verifier speed and memory, PostgreSQL -> PostgreSQL over 100k and 1M rows (not a test), e.g. make bench-verify ARGS="--rows 50000"
+bench-verify: $(VENV)/.installed
+	$(PY) -m cutover.bench_verify $(ARGS)

@@ -41,20 +41,32 @@ from components.archive import Archive, ArchiveArgs, ArchivedDatabase, ArchivedT
 from components.aurora import AuroraArgs, AuroraPostgres
 from components.cdn import AppCdn, CdnArgs
 from components.container_app import ContainerApp, ContainerAppArgs, LoadBalancerAttachment
+from components.data_plan import DataPlanArgs, DataRefs, Targets, build_data, write_grants, write_routes
 from components.device_ingest import DeviceIngest, DeviceIngestArgs
 from components.dynamodb import Tables, TablesArgs
 from components.ecs_color import EcsColor, EcsColorArgs
-from components.front_door import CLOUDFRONT_ZONE_ID, AlbPlacement, Endpoint, FrontDoor, FrontDoorArgs, alias_weights
+from components.front_door import (
+    CLOUDFRONT_ZONE_ID,
+    AlbPlacement,
+    Endpoint,
+    FrontDoor,
+    FrontDoorArgs,
+    GreenService,
+    alias_weights,
+)
 from components.frontend import FrontendArgs, StaticSite
 from components.postgres import PostgresArgs, PostgresDatabase
 from components.redis import RedisArgs, RedisCache
 from components.refs import StoreRef
 from components.rollback import AlbMetrics, LambdaMetrics, Rollback, RollbackArgs
 from components.ses import EmailArgs, EmailSender
+from components.smoke_test import SmokeTest, SmokeTestArgs
+from components.stage_record import StageRecord, StageRecordArgs, metric_sources, promotion_inputs
 from cutover.config import BlueVariant, FrontDoorKind, GreenEndpoint, GreenVariant, Retire, ServiceKind
-from cutover.config.source import load_stack_config
-from cutover.rollback_guard import check_promotion
-from functions.rollback.record import parse_record
+from cutover.config.migrations import Color
+from cutover.config.source import check_placeholders, load_stack_config
+from cutover.data_guard import check_evidence, copied
+from cutover.rollback_guard import check_record_value
 
 with config_errors():
     cfg = load_stack_config()
@@ -69,16 +81,26 @@ zones = aws.get_availability_zones(state="available", opts=invoke_opts).names
 # 0. An automatic rollback (recorded by the rollback Lambda) is never undone by the next update: read
 # before anything is registered, since the engine applies resources as the program registers them.
 # By path, because the record does not exist before the first deployment.
+# Anything but a valid "clear" record (a partial or unreadable one too) counts as rolled back.
 record_name = cfg.namer.path("rollback", "record")
 recorded = aws.ssm.get_parameters_by_path(path=cfg.namer.path("rollback"), opts=invoke_opts)
 record_value = dict(zip(recorded.names, recorded.values, strict=True)).get(record_name)
-try:
-    record = parse_record(record_value) if record_value else None
-except ValueError as exc:  # a hand-edited record: say how to reset it rather than guess
-    reset = f"""aws ssm put-parameter --overwrite --name {record_name} --value '{{"state": "clear"}}'"""
-    raise pulumi.RunError(f"{record_name}: {exc}; after checking the front door, reset it with `{reset}`") from None
 with config_errors():
-    check_promotion(cfg.green_weight, cfg.rollback_ack, record, cfg.stack)
+    record_warning = check_record_value(cfg.green_weight, cfg.rollback_ack, record_name, record_value, cfg.stack)
+if record_warning:
+    pulumi.log.warn(record_warning)
+# 0b. The data plan's evidence, read the same way (cutover/data_guard.py): a dataset's writer moves to green,
+# and blue retires, only on a verification receipt that proves green holds everything blue wrote.
+receipts: dict[str, str] = {}
+if cfg.migrations:
+    data_path = cfg.namer.path("data")
+    found = aws.ssm.get_parameters_by_path(path=data_path, recursive=True, opts=invoke_opts)
+    with config_errors():
+        receipts = check_evidence(cfg.migrations, cfg.retire.value,
+                                  dict(zip(found.names, found.values, strict=True)), data_path)
+peer_cidr = cfg.traffic.blue.peering.peer_cidr if cfg.traffic.blue.peering is not None else None
+# What each color's compute is granted on the datasets' stores (read-only where it is not the writer).
+data_refs = DataRefs(cfg.migrations, peer_cidr, cfg.traffic.kind.value, cfg.green_weight)
 
 # 1. What this stack is: profile, environment, budget and usage assumptions (read by policies).
 StackProfile("profile", StackProfileArgs(cfg), opts=with_provider)
@@ -138,7 +160,7 @@ if cfg.serverless.services and not green_retired:  # green's compute leaves with
         store_refs[websocket_api.ref.key] = websocket_api.ref
     with config_errors():
         serverless = ServerlessApp("serverless", ServerlessAppArgs(
-            sls, cfg.namer, cfg.environment, store_refs,
+            sls, cfg.namer, cfg.environment, data_refs.of(store_refs, Color.GREEN),
             vpc=VpcPlacement(network.vpc_id, network.private_subnet_ids, network.has_internet_egress),
             alias_weights=alias_weights(cfg.traffic, cfg.green_weight, retired_blue=cfg.retire is Retire.BLUE),
         ), opts=with_provider)
@@ -164,7 +186,8 @@ if cfg.container is not None and cfg.alb is not None and keep_green_data:
         opts=green_data_opts)
     with config_errors():
         container_app = ContainerApp("app", ContainerAppArgs(
-            ctr, cfg.namer, cfg.environment, cfg.region, account_id, store_refs, network.vpc_id,
+            ctr, cfg.namer, cfg.environment, cfg.region, account_id,
+            data_refs.of(store_refs, Color.GREEN), network.vpc_id,
             network.private_subnet_ids, LoadBalancerAttachment(
                 alb.security_group_id, alb.target_group_arn, alb.arn_suffix, alb.target_group_arn_suffix,
                 listeners=[alb.https_listener, alb.http_listener, *alb.https_rules])), opts=green_data_opts)
@@ -176,7 +199,7 @@ if cfg.container is not None and cfg.alb is not None and keep_green_data:
         devices = DeviceIngest("devices", DeviceIngestArgs(
             cfg.devices, cfg.namer, cfg.environment, cfg.region, account_id,
             cdn.url if cdn is not None else f"https://{cfg.alb.domain_name}",
-            store_refs[f"secret:{cfg.devices.api_key_secret}"]), opts=with_provider)
+            store_refs[f"secret:{cfg.devices.api_key_secret}"], alert_email=cfg.alert_email), opts=with_provider)
 
 # Blue built with the ECS variant (seed 004's current system). Like green's ECS variant above, its
 # deletion-protected load balancer is unguarded by retire=blue (step 1) and leaves with retireData.
@@ -188,7 +211,8 @@ if cfg.blue_ecs is not None and not (blue_retired and cfg.retire_data):
     bcfg = cfg.blue_ecs
     with config_errors():
         blue_ecs = EcsColor("blue", EcsColorArgs(
-            bcfg, "blue", cfg.namer, cfg.environment, cfg.region, account_id, store_refs, network.vpc_id,
+            bcfg, "blue", cfg.namer, cfg.environment, cfg.region, account_id,
+            data_refs.of(store_refs, Color.BLUE), network.vpc_id,
             network.vpc_cidr, network.public_subnet_ids, network.private_subnet_ids,
             alb_web_acl_arn=web_acls.regional() if bcfg.alb.waf else None,
             cdn_web_acl_arn=web_acls.cloudfront() if bcfg.cdn is not None and cfg.waf.enabled else None),
@@ -197,8 +221,8 @@ if cfg.blue_ecs is not None and not (blue_retired and cfg.retire_data):
 # 5. Front door, traffic weights, rollback and cleanup.
 traffic = cfg.traffic
 front_door = rollback = archive = None
-for placeholder in traffic.placeholders():
-    pulumi.log.warn(f"{placeholder} still holds the profile's placeholder: replace it before deploying")
+with config_errors():  # every section's sample values: a preview warns, a deployment refuses
+    check_placeholders(cfg)
 blue_ep: Endpoint | None = None
 if cfg.retire is not Retire.BLUE and traffic.blue.variant is BlueVariant.EXTERNAL:
     b = traffic.blue
@@ -233,12 +257,22 @@ if not green_retired and traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE
                               "built no such endpoint")
 
 if traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE53):
-    front_door = FrontDoor("front-door", FrontDoorArgs(
-        traffic, cfg.namer, cfg.environment, cfg.green_weight, account_id, cfg.region, blue_ep, green_ep,
-        # The ALB sits in the public subnets: their route table gets the route to a peered legacy VPC.
-        placement=AlbPlacement(network.vpc_id, network.vpc_cidr, network.public_subnet_ids,
-                               network.public_route_table_ids),
-        web_acl_arn=web_acls.regional() if traffic.kind is FrontDoorKind.ALB and cfg.waf.enabled else None),
+    # alb kind, serverless green: each service with HTTP routes gets its own listener rule(s) and target group.
+    green_services = {s.name: GreenService(serverless.aliases[s.name].arn, tuple(r.path for r in s.routes))
+                      for s in cfg.serverless.of_kind(ServiceKind.API) if s.routes} \
+        if traffic.kind is FrontDoorKind.ALB and green_ep is not None and serverless is not None else {}
+    with config_errors():
+        front_door = FrontDoor("front-door", FrontDoorArgs(
+            traffic, cfg.namer, cfg.environment, cfg.green_weight, account_id, cfg.region, blue_ep, green_ep,
+            # The ALB sits in the public subnets: their route table gets the route to a peered legacy VPC.
+            placement=AlbPlacement(network.vpc_id, network.vpc_cidr, network.public_subnet_ids,
+                                   network.public_route_table_ids),
+            web_acl_arn=web_acls.regional() if traffic.kind is FrontDoorKind.ALB and cfg.waf.enabled else None,
+            green_services=green_services,
+            # The data plan: write methods to each dataset's writer, and a user kept on one color for an hour.
+            write_routes=write_routes(cfg.migrations, cfg.serverless.of_kind(ServiceKind.API))
+            if traffic.kind is FrontDoorKind.ALB else {},
+            stickiness_seconds=3600 if traffic.kind is FrontDoorKind.ALB and copied(cfg.migrations) else None),
         opts=with_provider)
 elif traffic.kind is FrontDoorKind.ALIAS and serverless is not None:
     front_door = FrontDoor("front-door", FrontDoorArgs(
@@ -257,14 +291,18 @@ if front_door is not None and cfg.retire is Retire.NONE and (traffic.kind is not
     api_ids = {"http": http_api.api_id} if http_api is not None else {}
     if traffic.kind is FrontDoorKind.ALB:
         assert front_door.load_balancer_arn_suffix is not None
+        # Every routed service's target group is watched (the default action's is target_group_suffix).
         alb_metrics = AlbMetrics(front_door.load_balancer_arn_suffix, front_door.target_group_arn_suffixes["green"],
-                                 lambda_target=True)
+                                 lambda_target=True, service_target_groups={
+                                     svc: suffix for svc, suffix in front_door.service_target_group_arn_suffixes.items()
+                                     if svc != traffic.green.service})
     elif traffic.green.variant is GreenVariant.ECS and alb is not None:  # green's own load balancer
         alb_metrics = AlbMetrics(alb.arn_suffix, alb.target_group_arn_suffix)
     if serverless is not None:
         front_services = [s.name for s in cfg.serverless.services if s.kind is not ServiceKind.WORKER]
         if traffic.kind is FrontDoorKind.ALB and traffic.green.service:
-            lambda_metrics = LambdaMetrics({traffic.green.service: serverless.functions[traffic.green.service].name})
+            routed = {traffic.green.service, *front_door.service_target_group_arns}
+            lambda_metrics = LambdaMetrics({s: serverless.functions[s].name for s in sorted(routed)})
         elif traffic.kind is FrontDoorKind.ALIAS:  # green: the new version behind each pinned service's alias
             pinned = sorted(traffic.stable_versions)
             lambda_metrics = LambdaMetrics({s: serverless.functions[s].name for s in pinned},
@@ -278,6 +316,22 @@ if front_door is not None and cfg.retire is Retire.NONE and (traffic.kind is not
         alb=alb_metrics, lambdas=lambda_metrics, http_api_ids=api_ids, alert_email=cfg.alert_email),
         opts=with_provider)
 
+# Promotion evidence (docs/runbooks/promotion.md): the stage record says when this weight took effect and
+# where the gates read; the smoke test runs the profile's checks against green after every deployment of it.
+stage_record = smoke = None
+if front_door is not None and cfg.retire is Retire.NONE and cfg.promotion is not None:
+    green_version, smoke_url, smoke_functions = promotion_inputs(cfg, serverless, container_app, http_api, api_edge,
+                                                                 frontend, cdn, alb)
+    if smoke_url is not None or smoke_functions:
+        smoke = SmokeTest("smoke", SmokeTestArgs(cfg.namer, cfg.environment, cfg.promotion.smoke_tests, green_version,
+                                                 smoke_url, smoke_functions), opts=with_provider)
+    green_src, blue_src = metric_sources(cfg, front_door, serverless, http_api, alb, blue_ecs)
+    stage_record = StageRecord("stage", StageRecordArgs(
+        cfg.namer, cfg.green_weight, traffic.stages, cfg.promotion, green_version,
+        smoke.result_parameter_name if smoke is not None else None,
+        alarm_names=[rollback.composite.alarm_name, *rollback.alarm_names] if rollback is not None else [],
+        green=green_src, blue=blue_src, front_door=[front_door]), opts=with_provider)
+
 # Cleanup: the retired color's data is archived from here (step 1) before it leaves (step 2).
 if cfg.retire is not Retire.NONE:
     retired_dbs = [ArchivedDatabase("database:main", aurora.cluster_identifier, cluster=True)] \
@@ -290,7 +344,8 @@ if cfg.retire is not Retire.NONE:
     retired_tables = [ArchivedTable(n, arn) for n, arn in sorted(tables.arns.items())] \
         if tables is not None and green_retired else []
     archive = Archive("archive", ArchiveArgs(cfg.namer, cfg.environment, account_id, cfg.region, cfg.retire.value,
-                                             retired_dbs, retired_tables), opts=with_provider)
+                                             retired_dbs, retired_tables,
+                                             receipts=receipts if blue_retired else {}), opts=with_provider)
 
 # 6. Monitoring, alarms and budget: the seeds' thresholds on whatever this stack runs.
 albs: dict[str, AlbTarget] = {}
@@ -314,7 +369,37 @@ monitoring = Monitoring("monitoring", MonitoringArgs(
         dynamodb_tables=dict(tables.names) if tables is not None else {})),
     opts=with_provider)
 
-# 7. Outputs: identifiers only; secret values never leave Secrets Manager.
+# 7. Data: DMS replication and the verifier while blue is live, and the DataPlan record of who can write
+# which copy, from the grants the compute above was actually given (docs/runbooks/data-migration.md).
+data = None
+if cfg.migrations:
+    green_writes = {k for keys in (serverless.write_grants.values() if serverless is not None else ()) for k in keys}
+    if container_app is not None and cfg.container is not None:
+        green_writes |= set(write_grants({k: a.value for k, a in cfg.container.uses},
+                                         data_refs.of(store_refs, Color.GREEN)))
+    blue_writes = {k for svc in (cfg.blue_ecs.services if blue_ecs is not None and cfg.blue_ecs else ())
+                   for k in write_grants({k: a.value for k, a in svc.container.uses},
+                                         data_refs.of(store_refs, Color.BLUE))}
+    targets = Targets(
+        database_engine="aurora-postgresql" if aurora is not None else "postgres" if postgres is not None else None,
+        database_host=aurora.endpoint if aurora is not None else postgres.instance_address if postgres else None,
+        database_name=cfg.aurora.database_name if cfg.aurora and aurora else cfg.postgres.database_name
+        if cfg.postgres and postgres else "",
+        database_secret_arn=aurora.secret_arn if aurora is not None else postgres.secret_arn if postgres else None,
+        database_security_group_id=aurora.security_group_id if aurora is not None
+        else postgres.security_group_id if postgres else None,
+        table_names=dict(tables.names) if tables is not None else {},
+        table_arns=dict(tables.arns) if tables is not None else {},
+        table_keys={t.name: (t.hash_key, t.range_key) for t in cfg.tables})
+    with config_errors():
+        data = build_data(DataPlanArgs(cfg.namer, cfg.green_weight, traffic.kind.value, cfg.migrations,
+                                       frozenset(green_writes), frozenset(blue_writes), blue_retired, {}),
+                          targets, peer_cidr=peer_cidr, vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids,
+                          alert_topic_arn=monitoring.topic.arn, region=cfg.region, account_id=account_id,
+                          log_retention_days=cfg.environment.log_retention_days,
+                          green_present=keep_green_data and not green_retired, opts=with_provider)
+
+# 8. Outputs: identifiers only; secret values never leave Secrets Manager.
 pulumi.export("profile", cfg.profile)
 pulumi.export("environment", cfg.environment.name.value)
 pulumi.export("vpcId", network.vpc_id)
@@ -376,6 +461,14 @@ if rollback is not None:
     pulumi.export("rollback", {"compositeAlarm": rollback.composite.alarm_name, "alarms": rollback.alarm_names,
                                "function": rollback.function.name, "topicArn": rollback.topic.arn,
                                "recordParameter": rollback.record_parameter_name})
+if stage_record is not None:
+    pulumi.export("promotion", {"weightParameter": stage_record.weight_parameter_name,
+                                "targetsParameter": stage_record.targets_parameter_name,
+                                "smokeParameter": smoke.result_parameter_name if smoke is not None else None})
+if data is not None:
+    pulumi.export("data", {"writerParameters": data.plan.writer_parameters,
+                           "receiptParameters": data.verifier.receipt_parameters if data.verifier else {},
+                           "migrations": {n: m.replication_arn for n, m in data.migrations.items()}})
 if archive is not None:
     pulumi.export("archive", {"bucket": archive.bucket_name, "kmsKeyArn": archive.key_arn,
                               "exportRoleArn": archive.export_role_arn, "commands": archive.commands})

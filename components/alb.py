@@ -12,7 +12,10 @@
   The prefix list admits every CloudFront distribution, anyone's: so the listener forwards only
   requests carrying ``X-Origin-Verify`` with this ALB's secret (``origin_verify``, which the
   stack's distribution adds as an origin custom header) and answers 403 to everything else.
-* Access logs go to a ``SecureBucket`` with SSE-S3 (ALB log delivery does not support KMS).
+* Access logs go to a ``SecureBucket`` with SSE-S3 (ALB log delivery does not support KMS). In prod
+  (``protect_stateful``) the bucket is retained: protected, no ``forceDestroy``, ``retain_on_delete``,
+  so retiring or destroying the load balancer leaves the logs in AWS until the lifecycle rule
+  (``alb.accessLogDays``) expires them. Dev's bucket goes with the stack.
 """
 
 from __future__ import annotations
@@ -210,7 +213,10 @@ class AppLoadBalancer(pulumi.ComponentResource):
         return SecureBucket(
             f"{self._name}-logs",
             # Versioned where the environment versions buckets (prod): old versions expire after a week.
-            SecureBucketArgs(bucket_name=bucket_name, versioning=args.env.bucket_versioning, retain=False,
+            # Retained in prod: the logs outlive the load balancer (an incident review, an audit) and
+            # expire by lifecycle, not with `pulumi destroy` or retireData.
+            SecureBucketArgs(bucket_name=bucket_name, versioning=args.env.bucket_versioning,
+                             retain=args.env.protect_stateful,
                              lifecycle=LifecycleConfig(expire_days=args.config.access_log_days, glacier_after_days=None,
                                                        noncurrent_expire_days=7, abort_incomplete_upload_days=1),
                              policy_statements=[statement], sse_algorithm="AES256"),  # ALB logs: SSE-S3 only

@@ -18,8 +18,8 @@ The engine refuses to delete ``protect``ed resources, so cleanup takes two ``pul
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -97,6 +97,9 @@ class ArchiveArgs:
     color: str  # the retired color
     databases: Sequence[ArchivedDatabase] = ()
     tables: Sequence[ArchivedTable] = ()
+    # dataset -> the verification receipt (JSON, as read from SSM) that allowed the retirement: kept next
+    # to the snapshots as the evidence that green held the data when blue left (cutover/data_guard.py).
+    receipts: Mapping[str, str] = field(default_factory=dict)
 
 
 class Archive(pulumi.ComponentResource):
@@ -148,6 +151,15 @@ class Archive(pulumi.ComponentResource):
                                iam.statement(EXPORT_S3_ACTIONS, [v[0], f"{v[0]}/*"], sid="WriteArchive"),
                                iam.statement(KEY_USE_ACTIONS, v[1], sid="UseArchiveKey"))), opts=child)
 
+        self.receipt_keys: dict[str, str] = {}
+        for dataset, receipt in sorted(args.receipts.items()):
+            object_key = f"receipts/{dataset}/receipt.json"
+            # Retained like the bucket: the evidence outlives the stack and its cleanup (step 2).
+            aws.s3.BucketObjectv2(f"{name}-receipt-{dataset}", bucket=self.bucket.bucket_name, key=object_key,
+                                  content=receipt, content_type="application/json",
+                                  server_side_encryption="aws:kms", kms_key_id=key.arn,
+                                  opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
+            self.receipt_keys[dataset] = object_key
         self.bucket_name = self.bucket.bucket_name
         self.key_arn = key.arn
         self.export_role_arn = self.role.arn
@@ -155,7 +167,8 @@ class Archive(pulumi.ComponentResource):
                                           *[t.arn for t in args.tables]).apply(
             lambda v: _commands(args, v[0], v[1], v[2], list(v[3:])))
         self.register_outputs({"bucket": self.bucket_name, "kmsKeyArn": self.key_arn,
-                               "exportRoleArn": self.export_role_arn, "commands": self.commands})
+                               "exportRoleArn": self.export_role_arn, "commands": self.commands,
+                               "receiptKeys": self.receipt_keys})
 
 
 def _commands(args: ArchiveArgs, bucket: str, role: str, key: str, table_arns: list[str]) -> list[str]:

@@ -17,11 +17,13 @@ import pulumi_aws as aws
 from components.refs import StoreRef
 from cutover.config import EnvironmentSettings
 from cutover.config.datastores import AuroraConfig
+from cutover.data_guard import readonly_user
 from cutover.naming import Kind, Namer
 
 PORT = 5432
 ENGINE = "aurora-postgresql"
 READ_ACTIONS = ("rds-db:connect", "secretsmanager:GetSecretValue")
+READONLY_ACTIONS = ("rds-db:connect",)  # IAM database authentication (RDS user guide), as one user
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,12 @@ class AuroraPostgres(pulumi.ComponentResource):
             cluster_identifier=ident,
             engine=ENGINE,
             engine_mode="provisioned",
+            # Created at the configured MAJOR.MINOR (the parser checks it against the auto-pause floor,
+            # e.g. 16.3+ for minCapacity 0, which a bare major would not guarantee), then owned by AWS:
+            # Aurora applies minor upgrades in the maintenance window (the instances'
+            # auto_minor_version_upgrade below), and without ignore_changes the next `pulumi up` after
+            # one would try to move the cluster back to the configured minor, which RDS refuses. Major
+            # upgrades are refused here anyway (allow_major_version_upgrade=False): a planned, manual step.
             engine_version=cfg.engine_version,
             allow_major_version_upgrade=False,
             database_name=cfg.database_name,
@@ -92,7 +100,8 @@ class AuroraPostgres(pulumi.ComponentResource):
             final_snapshot_identifier=namer.name(Kind.RDS_IDENTIFIER, "aurora-final") if keep else None,
             delete_automated_backups=not keep,
             enabled_cloudwatch_logs_exports=["postgresql"],
-            opts=pulumi.ResourceOptions(parent=self, protect=keep, retain_on_delete=keep, depends_on=[logs]))
+            opts=pulumi.ResourceOptions(parent=self, protect=keep, retain_on_delete=keep, depends_on=[logs],
+                                        ignore_changes=["engine_version"]))
 
         self.instances = []
         for n in range(1, cfg.instances + 1):
@@ -112,7 +121,9 @@ class AuroraPostgres(pulumi.ComponentResource):
                 performance_insights_enabled=cfg.performance_insights,
                 performance_insights_retention_period=7 if cfg.performance_insights else None,
                 copy_tags_to_snapshot=True,
-                opts=pulumi.ResourceOptions(parent=self, protect=keep, retain_on_delete=keep)))
+                # Follows the cluster (pulumi_aws: an instance's version is upgraded on the cluster).
+                opts=pulumi.ResourceOptions(parent=self, protect=keep, retain_on_delete=keep,
+                                            ignore_changes=["engine_version"])))
 
         self.security_group_id = sg.id
         self.endpoint = self.cluster.endpoint
@@ -120,6 +131,11 @@ class AuroraPostgres(pulumi.ComponentResource):
         self.secret_arn = self.cluster.master_user_secrets.apply(lambda s: s[0].secret_arn)
         self._db_user_arn = pulumi.Output.concat(
             f"arn:aws:rds-db:{args.region}:{args.account_id}:dbuser:", self.cluster.cluster_resource_id, "/*")
+        # The non-writer color of a dataset connects only as the read-only user (cutover/data_guard.py).
+        self._readonly_user = readonly_user(args.namer.app)
+        self._readonly_user_arn = pulumi.Output.concat(
+            f"arn:aws:rds-db:{args.region}:{args.account_id}:dbuser:", self.cluster.cluster_resource_id, "/",
+            self._readonly_user)
         self._database_name = cfg.database_name
         self.register_outputs({"endpoint": self.endpoint, "readerEndpoint": self.reader_endpoint,
                                "securityGroupId": self.security_group_id, "secretArn": self.secret_arn})
@@ -136,4 +152,10 @@ class AuroraPostgres(pulumi.ComponentResource):
             in_vpc=True,
             security_group_id=self.security_group_id,
             port=PORT,
+            # No master secret: IAM authentication as the read-only user, whose grants refuse writes.
+            read_only_ref=StoreRef(
+                key="database:main", resource_arns=[self._readonly_user_arn], read_actions=READONLY_ACTIONS,
+                write_actions=(), env={"DB_HOST": self.endpoint, "DB_PORT": str(PORT),
+                                       "DB_NAME": self._database_name, "DB_USER": self._readonly_user},
+                in_vpc=True, security_group_id=self.security_group_id, port=PORT),
         )}

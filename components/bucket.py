@@ -38,7 +38,10 @@ class SecureBucket(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SecureBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cutover:storage:SecureBucket", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # A retained bucket keeps its configuration when it leaves the stack: deleting these children
+        # would call DeleteBucketLifecycle, DeleteBucketPolicy, DeletePublicAccessBlock... on the bucket
+        # that stays in AWS, so its objects would never expire and it would lose its guards.
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain)
         stateful = pulumi.ResourceOptions(parent=self, protect=args.retain, retain_on_delete=args.retain)
 
         self.bucket = aws.s3.Bucket(name, bucket=args.bucket_name, force_destroy=not args.retain, opts=stateful)
@@ -60,7 +63,8 @@ class SecureBucket(pulumi.ComponentResource):
                 versioning_configuration={"status": "Enabled"}, opts=child)
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle", bucket=bucket_id, rules=_lifecycle_rules(args.lifecycle, args.versioning),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning] if versioning else []))
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain,
+                                        depends_on=[versioning] if versioning else []))
         if args.cors_origins:
             aws.s3.BucketCorsConfiguration(
                 f"{name}-cors", bucket=bucket_id,
@@ -76,7 +80,8 @@ class SecureBucket(pulumi.ComponentResource):
             lambda stmts: json.dumps({"Version": "2012-10-17", "Statement": list(stmts)}, sort_keys=True))
         # The public-access block must exist first, or S3 may reject the policy during creation.
         aws.s3.BucketPolicy(f"{name}-policy", bucket=bucket_id, policy=policy,
-                            opts=pulumi.ResourceOptions(parent=self, depends_on=[block, ownership]))
+                            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain,
+                                                        depends_on=[block, ownership]))
 
         self.bucket_name = self.bucket.bucket
         self.arn = self.bucket.arn

@@ -27,7 +27,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.refs import Access, PolicySpec, StoreRef, policy_document, ref_specs
+from components.refs import Access, PolicySpec, StoreRef, cidr_egress, policy_document, ref_specs
 from cutover import iam
 from cutover.config import ContainerConfig, EnvironmentSettings
 from cutover.config.container import XRAY_IMAGE
@@ -70,12 +70,14 @@ class ContainerAppArgs:
     config_path: str = "container"  # where the config came from, for error messages
     repository: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None  # shared ECR (url, arn)
     cluster: aws.ecs.Cluster | None = None  # shared cluster (its capacity providers already set)
+    capacity_providers: aws.ecs.ClusterCapacityProviders | None = None  # the shared cluster's association
 
 
 class ContainerApp(pulumi.ComponentResource):
     repository_url: pulumi.Output[str] | None
     repository_arn: pulumi.Output[str] | None
     cluster: aws.ecs.Cluster
+    capacity_providers: aws.ecs.ClusterCapacityProviders
     cluster_name: pulumi.Output[str]
     task_definition: aws.ecs.TaskDefinition
     service: aws.ecs.Service
@@ -113,12 +115,14 @@ class ContainerApp(pulumi.ComponentResource):
 
         # --- cluster ----------------------------------------------------------------------------
         if args.cluster is not None:
-            self.cluster = args.cluster
+            if args.capacity_providers is None:
+                raise ValueError("a shared cluster comes with its ClusterCapacityProviders (the service waits for it)")
+            self.cluster, self.capacity_providers = args.cluster, args.capacity_providers
         else:
             self.cluster = aws.ecs.Cluster(
                 name, name=namer.name(Kind.ECS, *parts), settings=[{"name": "containerInsights", "value": "enabled"}],
                 opts=child)
-            aws.ecs.ClusterCapacityProviders(
+            self.capacity_providers = aws.ecs.ClusterCapacityProviders(
                 f"{name}-capacity", cluster_name=self.cluster.name, capacity_providers=["FARGATE", "FARGATE_SPOT"],
                 default_capacity_provider_strategies=_strategy(cfg), opts=child)
         self.cluster_name = self.cluster.name
@@ -173,6 +177,9 @@ class ContainerApp(pulumi.ComponentResource):
         for ref, _ in uses:
             if not ref.in_vpc:
                 continue
+            if ref.cidr_blocks:  # a database outside this stack (migrations shared): egress by CIDR only
+                cidr_egress(name, sg.id, ref, f"ECS {cfg.name}", child)
+                continue
             if ref.security_group_id is None or ref.port is None:
                 raise ValueError(f"{ref.key} is in_vpc but has no security_group_id/port")
             key = re.sub(r"[^a-z0-9-]+", "-", ref.key.lower())
@@ -200,8 +207,11 @@ class ContainerApp(pulumi.ComponentResource):
             wait_for_steady_state=False,
             # Application Auto Scaling owns the running count between min and max; without this every
             # `pulumi up` would reset the service to min_tasks in the middle of a traffic peak.
+            # The service's strategy names FARGATE / FARGATE_SPOT: CreateService fails while they are
+            # not yet associated with the cluster (PutClusterCapacityProviders), and nothing else
+            # orders the two, since the service references only the cluster's ARN.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_count"],
-                                        depends_on=list(lb.listeners)))
+                                        depends_on=[*lb.listeners, self.capacity_providers]))
         self.service_name = self.service.name
         self._autoscaling(name, parts)
         self.register_outputs({"clusterName": self.cluster_name, "serviceName": self.service_name,

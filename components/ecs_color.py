@@ -64,6 +64,7 @@ class EcsColor(pulumi.ComponentResource):
 
         self.apps = {}
         cluster: aws.ecs.Cluster | None = None
+        capacity: aws.ecs.ClusterCapacityProviders | None = None
         for priority, svc in enumerate(cfg.services, start=FIRST_RULE_PRIORITY - 1):
             c = svc.container
             if not svc.path_patterns:
@@ -88,8 +89,9 @@ class EcsColor(pulumi.ComponentResource):
             app = ContainerApp(f"{name}-{c.name}", ContainerAppArgs(
                 c, args.namer, args.env, args.region, args.account_id, args.refs, args.vpc_id,
                 args.private_subnet_ids, attachment, color=args.color,
-                config_path=f"traffic.{args.color}.containers.{c.name}", cluster=cluster), opts=child)
-            cluster = cluster or app.cluster
+                config_path=f"traffic.{args.color}.containers.{c.name}", cluster=cluster,
+                capacity_providers=capacity), opts=child)
+            cluster, capacity = cluster or app.cluster, capacity or app.capacity_providers
             self.apps[c.name] = app
 
         self.cdn = None

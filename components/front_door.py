@@ -5,6 +5,11 @@
   through a same-account VPC peering connection with routes both ways), green = a ``lambda`` target
   group on one service's ``live`` alias (invoke permission for ``elasticloadbalancing.amazonaws.com``
   scoped to the target group ARN, created before the attachment). Port 80 only redirects.
+  Green is several services, each with its own routes, so green is routed per service: one
+  listener rule per service with HTTP routes (its routes' path patterns; split over several rules
+  when ALB's per-rule limits require), each a weighted forward between blue's target group and that
+  service's own Lambda target group (own invoke permission). The default action (whatever no rule
+  matches) stays the weighted forward to ``traffic.green.service``. Every weight is ``greenWeight``.
 * ``route53``: two weighted records (set identifiers ``blue``/``green``) for one name, each with a
   Route 53 health check. A weighted set must share one record type, so the type follows blue: a
   host name without an alias zone gives CNAME records for both colors (a CNAME to a CloudFront or
@@ -20,6 +25,8 @@ path (``cutover:retire``) removes a color, which the caller expresses by passing
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
@@ -33,12 +40,201 @@ from components.alb import log_delivery_principal
 from components.bucket import SecureBucket, SecureBucketArgs
 from cutover.config import EnvironmentSettings, LifecycleConfig
 from cutover.config.traffic import BlueVariant, FrontDoorKind, TrafficConfig
+from cutover.errors import ConfigError
 from cutover.naming import Kind, Namer
 from cutover.weights import alb_split, alias_fraction, route53_split
 
 CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"  # every CloudFront distribution's alias hosted zone
 ALIAS_NAME = "live"
 BLUE, GREEN = "blue", "green"
+# Application Load Balancer quotas ("Quotas for your Application Load Balancers", ELB user guide):
+# rules per load balancer, not counting default rules: 100; condition values per rule: 5;
+# condition wildcards per rule: 5; target groups per load balancer: 100. Path patterns are at
+# most 128 characters (ListenerRuleConditionPathPattern.values, pulumi_aws docstring).
+MAX_RULES = 100
+MAX_VALUES_PER_RULE = 5
+MAX_WILDCARDS_PER_RULE = 5
+MAX_TARGET_GROUPS = 100
+MAX_PATTERN_CHARS = 128
+# Listener rule priorities are 1..50000 and unique per listener (ListenerRule.priority). Each
+# service owns a block of 100 (its rules take block*100 + 1, + 2, ...), the block chosen by a hash
+# of the service's name: adding, removing or re-ordering services leaves other services' priorities
+# alone (a priority change is an in-place update, but two rules swapping priorities collide).
+PRIORITY_BLOCKS = 499
+PRIORITY_STRIDE = 100
+# Block 0 (priorities 1..99) holds the data plan's write rules, so every one of them is evaluated before
+# any weighted per-service rule (lowest priority number first); a service whose hash is 0 takes the
+# next block. Methods count towards the 5 condition values of a rule (ELB quotas, as above).
+WRITE_BLOCK = 0
+WRITE_METHODS = ("DELETE", "PATCH", "POST", "PUT")  # RFC 9110 9.2.1: not safe; ANY routes use all four
+# forward.stickiness duration: 1..604800 seconds (ListenerDefaultActionForwardStickiness.duration).
+MAX_STICKINESS_SECONDS = 604800
+
+
+@dataclass(frozen=True)
+class GreenService:
+    """One green service as the alb front door routes it: its live alias and its HTTP route paths."""
+
+    alias_arn: pulumi.Input[str]
+    paths: tuple[str, ...]  # API Gateway route paths, e.g. /blog/{id}
+
+
+@dataclass(frozen=True)
+class WriteRoute:
+    """A service whose write requests must reach one color: the writer of the datasets it writes."""
+
+    writer: str  # "blue" | "green"
+    routes: tuple[tuple[str, str], ...]  # (method, API Gateway path), e.g. ("POST", "/bookings/{id}")
+    datasets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WriteRulePlan:
+    """One write rule: methods + path patterns of one service, forwarded to its writer color."""
+
+    service: str
+    index: int
+    priority: int
+    methods: tuple[str, ...]
+    patterns: tuple[str, ...]
+    writer: str
+
+
+def alb_write_rule_plan(routes: Mapping[str, WriteRoute]) -> list[WriteRulePlan]:
+    """Write rules for ``routes``: per service, its write routes' patterns grouped by method set, packed
+    into rules of at most 5 condition values (methods + patterns) and 5 wildcards, priorities 1..99."""
+    plans: list[WriteRulePlan] = []
+    for svc in sorted(routes):
+        wr = routes[svc]
+        by_pattern: dict[str, set[str]] = {}
+        for method, path in wr.routes:
+            writes = set(WRITE_METHODS) if method == "ANY" else {method} & set(WRITE_METHODS)
+            if writes:
+                by_pattern.setdefault(alb_path_pattern(path), set()).update(writes)
+        by_methods: dict[tuple[str, ...], list[str]] = {}
+        for pattern, found in sorted(by_pattern.items()):
+            by_methods.setdefault(tuple(sorted(found)), []).append(pattern)
+        n = 0
+        for methods, patterns in sorted(by_methods.items()):
+            room = MAX_VALUES_PER_RULE - len(methods)
+            chunk: list[str] = []
+            for pattern in patterns:
+                wild = sum(p.count("*") + p.count("?") for p in chunk) + pattern.count("*") + pattern.count("?")
+                if len(chunk) == room or wild > MAX_WILDCARDS_PER_RULE:
+                    plans.append(WriteRulePlan(svc, n, 0, methods, tuple(chunk), wr.writer))
+                    n, chunk = n + 1, []
+                chunk.append(pattern)
+            if chunk:
+                plans.append(WriteRulePlan(svc, n, 0, methods, tuple(chunk), wr.writer))
+                n += 1
+    if len(plans) >= PRIORITY_STRIDE:
+        raise ConfigError("migrations", f"write routing needs {len(plans)} listener rules; the write block holds "
+                          f"{PRIORITY_STRIDE - 1}", "fewer write routes, or method shared")
+    return [WriteRulePlan(p.service, p.index, WRITE_BLOCK * PRIORITY_STRIDE + i + 1, p.methods, p.patterns, p.writer)
+            for i, p in enumerate(plans)]
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    """One listener rule: a service's path patterns (at most ALB's per-rule limits)."""
+
+    service: str
+    index: int  # 0, 1, ... within the service
+    priority: int
+    patterns: tuple[str, ...]
+
+
+def alb_path_pattern(path: str) -> str:
+    """An API Gateway route path as an ALB path pattern: ``{param}`` and ``{proxy+}`` become ``*``.
+
+    ALB's ``*`` matches any characters, ``/`` included, so ``/blog/*`` also takes ``/blog/1/x``;
+    ``check_overlaps`` refuses services whose patterns could take each other's requests.
+    """
+    return "/".join("*" if seg.startswith("{") and seg.endswith("}") else seg for seg in path.split("/"))
+
+
+@functools.lru_cache(maxsize=4096)
+def patterns_overlap(a: str, b: str) -> bool:
+    """Whether some request path matches both ALB patterns (``*`` any string, ``?`` one character)."""
+
+    @functools.cache
+    def go(i: int, j: int) -> bool:
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i] == "*" and go(i + 1, j):  # a's * matches nothing more
+            return True
+        if j < len(b) and b[j] == "*" and go(i, j + 1):
+            return True
+        if i == len(a) or j == len(b):
+            return False
+        x, y = a[i], b[j]
+        if x == "*":  # a's * takes the character b's head produces
+            return go(i, j + 1) if y != "*" else False
+        if y == "*":
+            return go(i + 1, j)
+        return (x == y or "?" in (x, y)) and go(i + 1, j + 1)
+
+    return go(0, 0)
+
+
+def _block(service: str) -> int:
+    return int(hashlib.sha256(service.encode()).hexdigest(), 16) % PRIORITY_BLOCKS
+
+
+def alb_rule_plan(services: Mapping[str, Sequence[str]]) -> list[RulePlan]:
+    """The listener rules for ``services`` (name -> route paths), or a ConfigError naming the limit.
+
+    Patterns of one service are packed into rules of at most 5 values and 5 wildcards; services
+    without routes get no rule (the default action serves them).
+    """
+    patterns: dict[str, list[str]] = {}
+    for svc in sorted(services):
+        found = list(dict.fromkeys(alb_path_pattern(p) for p in services[svc]))
+        for pattern in found:
+            if len(pattern) > MAX_PATTERN_CHARS:
+                raise ConfigError(f"services.{svc}.routes", f"path pattern {pattern!r} is {len(pattern)} characters; "
+                                  f"ALB path patterns are at most {MAX_PATTERN_CHARS}", "shorter route paths")
+            if pattern.count("*") + pattern.count("?") > MAX_WILDCARDS_PER_RULE:
+                raise ConfigError(f"services.{svc}.routes", f"path pattern {pattern!r} has more than "
+                                  f"{MAX_WILDCARDS_PER_RULE} wildcards, ALB's limit per rule",
+                                  f"at most {MAX_WILDCARDS_PER_RULE} {{parameters}} per route")
+        if found:
+            patterns[svc] = found
+    check_overlaps(patterns)
+    plans: list[RulePlan] = []
+    taken: set[int] = {WRITE_BLOCK}
+    for svc, found in patterns.items():
+        block = _block(svc)
+        while block in taken:  # a hash collision: the next free block (sorted names keep this stable)
+            block = (block + 1) % PRIORITY_BLOCKS
+        taken.add(block)
+        chunks: list[list[str]] = [[]]
+        for pattern in found:
+            wildcards = sum(p.count("*") + p.count("?") for p in chunks[-1])
+            if len(chunks[-1]) == MAX_VALUES_PER_RULE or \
+                    wildcards + pattern.count("*") + pattern.count("?") > MAX_WILDCARDS_PER_RULE:
+                chunks.append([])
+            chunks[-1].append(pattern)
+        plans += [RulePlan(svc, n, block * PRIORITY_STRIDE + n + 1, tuple(chunk)) for n, chunk in enumerate(chunks)]
+    if len(plans) > MAX_RULES:
+        raise ConfigError("services", f"per-service routing needs {len(plans)} listener rules "
+                          f"({', '.join(f'{s}: {sum(1 for p in plans if p.service == s)}' for s in patterns)}); an "
+                          f"Application Load Balancer has at most {MAX_RULES}", "fewer or broader routes")
+    return plans
+
+
+def check_overlaps(patterns: Mapping[str, Sequence[str]]) -> None:
+    """ALB picks the first matching rule by priority, not the most specific route as API Gateway
+    does, and matches paths only (not methods): two services must never match the same request."""
+    names = sorted(patterns)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            for pa in patterns[a]:
+                clash = next((pb for pb in patterns[b] if patterns_overlap(pa, pb)), None)
+                if clash is not None:
+                    raise ConfigError(f"services.{b}.routes", f"the alb front door routes green by path, and "
+                                      f"{a}'s {pa!r} and {b}'s {clash!r} can match the same request",
+                                      "routes whose paths no other service's routes can match")
 
 
 @dataclass(frozen=True)
@@ -78,6 +274,13 @@ class FrontDoorArgs:
     placement: AlbPlacement | None = None  # alb kind
     web_acl_arn: pulumi.Input[str] | None = None  # alb kind: a REGIONAL WebAcl.arn on the load balancer
     function_names: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # alias kind: service -> name
+    # alb kind, serverless green: every service with HTTP routes, each routed by its own rule(s)
+    green_services: Mapping[str, GreenService] = field(default_factory=dict)
+    # alb kind, the data plan: services whose write methods go to their datasets' writer whatever the
+    # weights, and group stickiness on the weighted forwards (seconds; None: off) so that a user stays
+    # on one color and replication lag never hides their own writes from them.
+    write_routes: Mapping[str, WriteRoute] = field(default_factory=dict)
+    stickiness_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,8 +332,13 @@ class FrontDoor(pulumi.ComponentResource):
     listener_arn: pulumi.Output[str] | None
     load_balancer_arn_suffix: pulumi.Output[str] | None
     dns_name: pulumi.Output[str] | None
-    target_group_arns: dict[str, pulumi.Output[str]]  # by color
+    target_group_arns: dict[str, pulumi.Output[str]]  # by color ("green": traffic.green.service's)
     target_group_arn_suffixes: dict[str, pulumi.Output[str]]
+    # alb kind: every routed green service's Lambda target group, by service (the default one too)
+    service_target_group_arns: dict[str, pulumi.Output[str]]
+    service_target_group_arn_suffixes: dict[str, pulumi.Output[str]]
+    rule_priorities: dict[str, list[int]]  # alb kind: service -> its listener rules' priorities
+    write_rule_priorities: dict[str, list[int]]  # alb kind: service -> its write rules' priorities
     security_group_id: pulumi.Output[str] | None  # legacy servers must admit it (blue port)
     peering_connection_id: pulumi.Output[str] | None
     # route53
@@ -151,6 +359,8 @@ class FrontDoor(pulumi.ComponentResource):
         self.listener_arn = self.load_balancer_arn_suffix = self.dns_name = None
         self.security_group_id = self.peering_connection_id = None
         self.target_group_arns, self.target_group_arn_suffixes = {}, {}
+        self.service_target_group_arns, self.service_target_group_arn_suffixes, self.rule_priorities = {}, {}, {}
+        self.write_rule_priorities = {}
         self.zone_id = self.record_name = self.record_type = None
         self.set_identifiers, self.health_check_ids = {}, {}
         self.function_names = {}
@@ -167,7 +377,9 @@ class FrontDoor(pulumi.ComponentResource):
             raise ValueError("frontDoor.kind none builds no front door")
         self.register_outputs({
             "kind": cfg.kind.value, "greenShare": self.green_share, "listenerArn": self.listener_arn,
-            "targetGroupArns": self.target_group_arns, "recordName": self.record_name,
+            "targetGroupArns": self.target_group_arns, "serviceTargetGroupArns": self.service_target_group_arns,
+            "rulePriorities": self.rule_priorities, "writeRulePriorities": self.write_rule_priorities,
+            "recordName": self.record_name,
             "healthCheckIds": self.health_check_ids, "functionNames": self.function_names,
         })
 
@@ -211,21 +423,52 @@ class FrontDoor(pulumi.ComponentResource):
                                         web_acl_arn=args.web_acl_arn, opts=child)
 
         split = alb_split(args.green_weight)
+        rules = alb_rule_plan({svc: gs.paths for svc, gs in args.green_services.items()}) \
+            if args.green is not None else []
+        routed = list(dict.fromkeys(p.service for p in rules))
+        if 2 + len(routed) > MAX_TARGET_GROUPS:
+            raise ConfigError("services", f"{len(routed)} routed services need {len(routed) + 1} target groups "
+                              f"besides blue's; an Application Load Balancer has at most {MAX_TARGET_GROUPS}",
+                              f"at most {MAX_TARGET_GROUPS - 2} services with routes")
         forward: list[dict[str, Any]] = []
+        blue_tg: aws.lb.TargetGroup | None = None
         if args.blue is not None:
             blue_tg = self._blue_target_group(args.blue, placement, sg)
             forward.append({"arn": blue_tg.arn, "weight": split.blue})
+        service_tgs: dict[str, aws.lb.TargetGroup] = {}
         if args.green is not None:
             green_tg = self._green_target_group(args.green)
             forward.append({"arn": green_tg.arn, "weight": split.green})
+            default_service = cfg.green.service
+            for svc in routed:
+                # The default action's service keeps its target group (no replacement): its rules reuse it.
+                service_tgs[svc] = green_tg if svc == default_service else \
+                    self._service_target_group(svc, args.green_services[svc].alias_arn)
+                self.service_target_group_arns[svc] = service_tgs[svc].arn
+                self.service_target_group_arn_suffixes[svc] = service_tgs[svc].arn_suffix
+        sticky = args.stickiness_seconds
+        if sticky is not None and not 1 <= sticky <= MAX_STICKINESS_SECONDS:
+            raise ValueError(f"stickiness_seconds: {sticky} (allowed: 1..{MAX_STICKINESS_SECONDS})")
+        stickiness = {"enabled": True, "duration": sticky} if sticky else {"enabled": False, "duration": 1}
         # A retired color is absent; retire=blue implies greenWeight=100 and retire=green implies 0, so
         # the remaining target group already carries weight 100.
         listener = aws.lb.Listener(
             f"{name}-https", load_balancer_arn=self.load_balancer.arn, port=443, protocol="HTTPS",
             ssl_policy=fd.ssl_policy, certificate_arn=fd.certificate_arn,
-            default_actions=[{"type": "forward", "forward": {
-                "target_groups": forward, "stickiness": {"enabled": False, "duration": 1}}}],
+            default_actions=[{"type": "forward", "forward": {"target_groups": forward, "stickiness": stickiness}}],
             opts=child)
+        if blue_tg is not None and args.green is not None:
+            self._write_rules(listener, blue_tg, service_tgs)
+        for plan in rules:
+            targets = [{"arn": blue_tg.arn, "weight": split.blue}] if blue_tg is not None else []
+            targets.append({"arn": service_tgs[plan.service].arn, "weight": split.green})
+            aws.lb.ListenerRule(
+                f"{name}-rule-{plan.service}" + (f"-{plan.index + 1}" if plan.index else ""),
+                listener_arn=listener.arn, priority=plan.priority,
+                conditions=[{"path_pattern": {"values": list(plan.patterns)}}],
+                actions=[{"type": "forward", "forward": {"target_groups": targets, "stickiness": stickiness}}],
+                tags={"Name": namer.name(Kind.GENERIC, "front", plan.service)}, opts=child)
+            self.rule_priorities.setdefault(plan.service, []).append(plan.priority)
         aws.lb.Listener(
             f"{name}-http", load_balancer_arn=self.load_balancer.arn, port=80, protocol="HTTP",
             default_actions=[{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443",
@@ -244,6 +487,27 @@ class FrontDoor(pulumi.ComponentResource):
         blue = split.blue if args.blue is not None else 0
         return 0.0 if blue + green == 0 else 100.0 * green / (blue + green)
 
+    def _write_rules(self, listener: aws.lb.Listener, blue_tg: aws.lb.TargetGroup,
+                     service_tgs: Mapping[str, aws.lb.TargetGroup]) -> None:
+        """Write methods of the routes that touch a dataset go to its writer color, whatever the weights."""
+        args, name = self._args, self._name
+        for plan in alb_write_rule_plan(args.write_routes):
+            if plan.writer == BLUE:
+                target = blue_tg
+            elif plan.service in service_tgs:
+                target = service_tgs[plan.service]
+            else:
+                raise ValueError(f"write_routes[{plan.service!r}]: green writes, but the service has no target group")
+            aws.lb.ListenerRule(
+                f"{name}-write-{plan.service}" + (f"-{plan.index + 1}" if plan.index else ""),
+                listener_arn=listener.arn, priority=plan.priority,
+                conditions=[{"http_request_method": {"values": list(plan.methods)}},
+                            {"path_pattern": {"values": list(plan.patterns)}}],
+                actions=[{"type": "forward", "target_group_arn": target.arn}],
+                tags={"Name": args.namer.name(Kind.GENERIC, "write", plan.service)},
+                opts=pulumi.ResourceOptions(parent=self))
+            self.write_rule_priorities.setdefault(plan.service, []).append(plan.priority)
+
     def _access_log_bucket(self) -> SecureBucket:
         args = self._args
         bucket_name = args.namer.bucket("front-logs", args.account_id)
@@ -253,7 +517,10 @@ class FrontDoor(pulumi.ComponentResource):
                      "Resource": arn}
         return SecureBucket(
             f"{self._name}-logs",
-            SecureBucketArgs(bucket_name=bucket_name, versioning=args.env.bucket_versioning, retain=False,
+            # Retained in prod (protect, retain_on_delete, no forceDestroy), as the ECS load balancers'
+            # log buckets: the logs outlive the front door and expire by lifecycle only.
+            SecureBucketArgs(bucket_name=bucket_name, versioning=args.env.bucket_versioning,
+                             retain=args.env.protect_stateful,
                              lifecycle=LifecycleConfig(expire_days=max(args.env.log_retention_days, 30),
                                                        glacier_after_days=None, noncurrent_expire_days=7,
                                                        abort_incomplete_upload_days=1),
@@ -323,6 +590,27 @@ class FrontDoor(pulumi.ComponentResource):
                                      opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]))
         self.target_group_arns[GREEN] = tg.arn
         self.target_group_arn_suffixes[GREEN] = tg.arn_suffix
+        return tg
+
+    def _service_target_group(self, svc: str, alias: pulumi.Input[str]) -> aws.lb.TargetGroup:
+        """A routed service's own Lambda target group on its live alias (besides the default one)."""
+        args, name = self._args, f"{self._name}-green-{svc}"
+        child = pulumi.ResourceOptions(parent=self)
+        tg = aws.lb.TargetGroup(
+            name, name=args.namer.name(Kind.TARGET_GROUP, "green", svc), target_type="lambda",
+            lambda_multi_value_headers_enabled=False,
+            health_check={"enabled": True, "path": args.config.front_door.health_check_path, "matcher": "200",
+                          "interval": 35, "timeout": 30, "healthy_threshold": 2, "unhealthy_threshold": 2},
+            opts=child)
+        alias_arn = pulumi.Output.from_input(alias)
+        # Elastic Load Balancing invokes the alias only with this permission, scoped to this target
+        # group (ELB user guide, "Lambda functions as targets"); the attachment waits for it.
+        permission = aws.lambda_.Permission(
+            f"{name}-invoke", action="lambda:InvokeFunction",
+            function=alias_arn.apply(lambda a: a.split(":")[6]), qualifier=alias_arn.apply(lambda a: a.split(":")[7]),
+            principal="elasticloadbalancing.amazonaws.com", source_arn=tg.arn, opts=child)
+        aws.lb.TargetGroupAttachment(f"{name}-alias", target_group_arn=tg.arn, target_id=alias_arn,
+                                     opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]))
         return tg
 
     # --- route53 ---------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ class Monitoring(pulumi.ComponentResource):
         super().__init__("cutover:monitoring:Monitoring", name, None, opts)
         self._name, self._args = name, args
         self.topic = AlertTopic(f"{name}-alerts", AlertTopicArgs(args.namer, "alerts", args.account_id,
-                                                                 args.alert_email),
+                                                                 args.alert_email, region=args.region),
                                 opts=pulumi.ResourceOptions(parent=self))
         self.alarm_names = []
         t, cfg = args.targets, args.config

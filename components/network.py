@@ -18,11 +18,25 @@ from cutover.config import NatMode, NetworkConfig
 from cutover.naming import Kind, Namer
 
 _ARM_FAMILIES = ("t4g.", "c6g.", "c7g.", "m6g.", "m7g.")
+# Families the CloudWatch "recover" alarm action supports (EC2 user guide, "Recover your instance":
+# EBS-only, default tenancy, and one of the listed types, which include A1, C3-C7g, M3-M7g, T2, T3,
+# T3a, T4g). Every NAT instance type the network parser admits (t4g, t3, t3a, c6g, c7g) is here.
+_RECOVERABLE_FAMILIES = ("t2.", "t3.", "t3a.", "t4g.", "c5.", "c6g.", "c7g.", "m5.", "m6g.", "m7g.")
 _AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
-# Turns an Amazon Linux 2023 instance into a NAT: forward and masquerade VPC traffic.
+# Turns an Amazon Linux 2023 instance into a NAT: forward and masquerade VPC traffic. The instance
+# reaches the internet only once its Elastic IP is associated, which Pulumi does after the instance
+# is running, while this script already runs: under `set -e` the first failed `dnf install` ended
+# the boot, leaving an instance that forwards nothing and still passes its status checks. The
+# install now retries with backoff for about seven minutes (15 s, 30 s, ... 105 s), which outlasts
+# the association and a transient repository failure. No public address at launch instead: it
+# would be a second public IPv4 address to pay for until the EIP replaces it, for one boot.
 _NAT_USER_DATA = """#!/bin/bash
 set -euo pipefail
-dnf install -y iptables-services
+for attempt in 1 2 3 4 5 6 7 8; do
+  dnf install -y iptables-services && break
+  [ "$attempt" -eq 8 ] && exit 1
+  sleep $((attempt * 15))
+done
 systemctl enable --now iptables
 echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-nat.conf
 sysctl --system
@@ -51,6 +65,7 @@ class Network(pulumi.ComponentResource):
     public_route_table_ids: list[pulumi.Output[str]]  # the front door adds peering routes here
     nat_mode: NatMode
     has_internet_egress: bool  # private subnets reach the internet (NAT)
+    nat_instance_id: pulumi.Output[str] | None  # natMode instance: its id (health alarms recover it)
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cutover:network:Network", name, None, opts)
@@ -60,6 +75,7 @@ class Network(pulumi.ComponentResource):
         if len(azs) < cfg.az_count:
             raise ValueError(f"network.azCount is {cfg.az_count} but {args.region} offers {len(azs)} AZs")
         child = pulumi.ResourceOptions(parent=self)
+        self.nat_instance_id = None
 
         self.vpc = aws.ec2.Vpc(name, cidr_block=cfg.cidr, enable_dns_hostnames=True, enable_dns_support=True,
                                tags={"Name": args.namer.name(Kind.GENERIC, "vpc")}, opts=child)
@@ -117,6 +133,7 @@ class Network(pulumi.ComponentResource):
         self.register_outputs({
             "vpcId": self.vpc_id, "publicSubnetIds": self.public_subnet_ids,
             "privateSubnetIds": self.private_subnet_ids, "isolatedSubnetIds": self.isolated_subnet_ids,
+            "natInstanceId": self.nat_instance_id,
         })
 
     def _subnet(self, plan: SubnetPlan, az: str) -> aws.ec2.Subnet:
@@ -157,6 +174,8 @@ class Network(pulumi.ComponentResource):
             opts=child)
         instance = aws.ec2.Instance(
             f"{self._name}-nat", ami=ami.value, instance_type=cfg.nat_instance_type, subnet_id=subnet.id,
+            # source_dest_check off: a NAT forwards packets neither addressed to nor sent by itself,
+            # which EC2 drops otherwise (VPC user guide, "NAT instances").
             vpc_security_group_ids=[sg.id], source_dest_check=False, user_data=_NAT_USER_DATA,
             user_data_replace_on_change=True, monitoring=False,
             metadata_options={"http_tokens": "required", "http_endpoint": "enabled", "http_put_response_hop_limit": 1},
@@ -165,8 +184,28 @@ class Network(pulumi.ComponentResource):
             tags={"Name": self._args.namer.name(Kind.GENERIC, "nat")},
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["ami"]))  # patch in place, not on every AMI
         aws.ec2.Eip(f"{self._name}-nat-instance", domain="vpc", instance=instance.id, opts=child)
+        self._nat_health(cfg, instance)
         eni: pulumi.Output[str] = instance.primary_network_interface_id
         return eni
+
+    def _nat_health(self, cfg: NetworkConfig, instance: aws.ec2.Instance) -> None:
+        """Every private subnet's egress hangs on this one instance: recover it on a failed system
+        check (hardware, host network) and reboot it on a failed instance check (a hung OS)."""
+        if not cfg.nat_instance_type.startswith(_RECOVERABLE_FAMILIES):
+            raise ValueError(f"{cfg.nat_instance_type} does not support the EC2 recover alarm action")
+        region, child = self._args.region, pulumi.ResourceOptions(parent=self)
+        # Alarm actions AWS/EC2 per-instance alarms take (CloudWatch API, PutMetricAlarm AlarmActions:
+        # arn:aws:automate:region:ec2:recover | reboot).
+        for check, action in (("System", "recover"), ("Instance", "reboot")):
+            aws.cloudwatch.MetricAlarm(
+                f"{self._name}-nat-{check.lower()}-check",
+                name=self._args.namer.name(Kind.ALARM, "nat", check.lower(), "check"),
+                alarm_description=f"NAT instance failed its {check.lower()} status check: EC2 {action}s it",
+                namespace="AWS/EC2", metric_name=f"StatusCheckFailed_{check}", dimensions={"InstanceId": instance.id},
+                statistic="Maximum", period=60, evaluation_periods=2, datapoints_to_alarm=2, threshold=1,
+                comparison_operator="GreaterThanOrEqualToThreshold", treat_missing_data="missing",
+                alarm_actions=[f"arn:aws:automate:{region}:ec2:{action}"], opts=child)
+        self.nat_instance_id = instance.id
 
     def _flow_logs(self) -> None:
         args, child = self._args, pulumi.ResourceOptions(parent=self)

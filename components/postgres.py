@@ -23,10 +23,20 @@ from components.refs import StoreRef
 from cutover import iam
 from cutover.config import EnvironmentSettings, PostgresConfig
 from cutover.config.databases import POSTGRES_PORT
+from cutover.data_guard import readonly_user
 from cutover.naming import Kind, Namer
 
 ENGINE = "postgres"
 READ_ACTIONS = ("rds-db:connect", "secretsmanager:GetSecretValue")
+READONLY_ACTIONS = ("rds-db:connect",)  # IAM database authentication (RDS user guide), as one user
+
+
+def engine_major(version: str) -> str:
+    """``16.6`` -> ``16``: PostgreSQL 10+ numbers majors with one component (``MAJOR.MINOR``)."""
+    major = version.split(".", 1)[0]
+    if not major.isdigit():
+        raise ValueError(f"{version!r} is not a PostgreSQL MAJOR[.MINOR] version")
+    return major
 
 
 @dataclass(frozen=True)
@@ -81,7 +91,15 @@ class PostgresDatabase(pulumi.ComponentResource):
             name,
             identifier=ident,
             engine=ENGINE,
-            engine_version=cfg.engine_version,
+            # The major only ("16" for a configured 16.6): RDS applies minor upgrades in the maintenance
+            # window (auto_minor_version_upgrade), and a pinned minor would then read as a change back
+            # to 16.6 on the next `pulumi up`, which RDS refuses (no downgrades). The provider documents
+            # the prefix form for exactly this case (pulumi_aws rds.Instance engine_version: "If
+            # auto_minor_version_upgrade is enabled, you can provide a prefix of the version such as
+            # 8.0 (for 8.0.36). The actual engine version used is returned in engine_version_actual").
+            # So the profile's minor is dropped here: RDS creates the instance at its default minor of
+            # that major and keeps it patched from then on.
+            engine_version=engine_major(cfg.engine_version),
             allow_major_version_upgrade=False,
             auto_minor_version_upgrade=True,
             instance_class=cfg.instance_class,
@@ -134,6 +152,10 @@ class PostgresDatabase(pulumi.ComponentResource):
         # IAM database authentication: the resource is the proxy's (prx-...) or instance's (db-...) id.
         self._db_user_arn = pulumi.Output.concat(
             f"arn:aws:rds-db:{args.region}:{args.account_id}:dbuser:", resource_id, "/*")
+        # The non-writer color of a dataset connects only as the read-only user (cutover/data_guard.py).
+        self._readonly_user = readonly_user(args.namer.app)
+        self._readonly_user_arn = pulumi.Output.concat(
+            f"arn:aws:rds-db:{args.region}:{args.account_id}:dbuser:", resource_id, "/", self._readonly_user)
         self._config = cfg
         self.register_outputs({"endpoint": self.endpoint, "instanceIdentifier": ident, "proxyName": self.proxy_name,
                                "securityGroupId": self.security_group_id, "secretArn": self.secret_arn})
@@ -210,4 +232,10 @@ class PostgresDatabase(pulumi.ComponentResource):
             in_vpc=True,
             security_group_id=sg,
             port=POSTGRES_PORT,
+            # No master secret: IAM authentication as the read-only user, whose grants refuse writes.
+            read_only_ref=StoreRef(
+                key=cfg.ref_key, resource_arns=[self._readonly_user_arn], read_actions=READONLY_ACTIONS,
+                write_actions=(), env={"DB_HOST": self.endpoint, "DB_PORT": str(POSTGRES_PORT),
+                                       "DB_NAME": cfg.database_name, "DB_USER": self._readonly_user},
+                in_vpc=True, security_group_id=sg, port=POSTGRES_PORT),
         )}

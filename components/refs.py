@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -36,9 +36,26 @@ class StoreRef:
     in_vpc: bool = False  # reaching it needs the function/task in private subnets
     security_group_id: pulumi.Input[str] | None = None  # store SG that must admit the consumer
     port: int | None = None
+    # A database outside this stack (migrations ``shared``): reached by CIDR on ``port``, egress only.
+    cidr_blocks: tuple[str, ...] = ()
+    # False once the data plan made it read-only for a color that is not the dataset's writer.
+    writable: bool = True
+    # The read-only grant when it differs from dropping ``write_actions``: a database's, where what a
+    # connection may change is decided by the database user (``rds-db:connect`` as ``<app>_readonly``).
+    read_only_ref: StoreRef | None = None
 
     def actions(self, access: Access) -> tuple[str, ...]:
         return self.read_actions + (self.write_actions if access is Access.WRITE else ())
+
+    def read_only(self) -> StoreRef:
+        """The grant of a color that is not the dataset's writer: reads only, whatever ``uses`` asks."""
+        if self.read_only_ref is not None:
+            return replace(self.read_only_ref, key=self.key, writable=False, read_only_ref=None)
+        return replace(self, write_actions=(), writable=False, read_only_ref=None)
+
+    def grants_write(self, access: Access) -> bool:
+        """Whether a consumer using this ref at ``access`` can change the store's data."""
+        return access is Access.WRITE and self.writable
 
 
 # (Sid, actions, resources): one statement of a role policy whose resources may be Outputs.
@@ -71,6 +88,20 @@ def policy_document(specs: Sequence[PolicySpec]) -> pulumi.Output[str]:
         return iam.document(*statements)
 
     return pulumi.Output.all(*flat).apply(build)
+
+
+def cidr_egress(name: str, security_group_id: pulumi.Input[str], ref: StoreRef, consumer: str,
+                opts: pulumi.ResourceOptions) -> None:
+    """Egress from a consumer's security group to a ref reached by CIDR (a database outside the stack)."""
+    import pulumi_aws as aws
+
+    if ref.port is None:
+        raise ValueError(f"{ref.key} is reached by CIDR but has no port")
+    for cidr in ref.cidr_blocks:
+        slug = re.sub(r"[^a-z0-9-]+", "-", f"{ref.key}-{cidr}".lower()).strip("-")
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-to-{slug}", security_group_id=security_group_id, ip_protocol="tcp", from_port=ref.port,
+            to_port=ref.port, cidr_ipv4=cidr, description=f"{consumer} to {ref.key} ({cidr})", opts=opts)
 
 
 def sid(key: str) -> str:

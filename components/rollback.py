@@ -3,12 +3,19 @@ sends all traffic back to blue within a minute of the alarm, recording what it d
 
 alarms (60 s periods, N of N minutes, missing data not breaching) -> composite alarm
   (``ALARM("a") OR ALARM("b")``) -> SNS topic (customer-managed KMS key CloudWatch may use)
-  -> rollback Lambda (``functions/rollback``, reserved concurrency 1) -> front door at 0 % green
+  -> rollback Lambda (``functions/rollback``; reserved concurrency 1 only with
+  ``traffic.rollback.reserveConcurrency``) -> front door at 0 % green
   -> SSM parameter ``/<app>/<stack>/rollback/record`` (the next ``pulumi up`` refuses green > 0
   until ``cutover:rollbackAck`` names the recorded id).
 
-The Lambda's role may change only this stack's front door: the listener (alb), the hosted zone's
-records of one name (route53) or the services' aliases (alias), and write only the record.
+The Lambda's role may change only this stack's front door: the listener and its rules (alb), the
+hosted zone's records of one name (route53) or the services' aliases (alias), and read and write
+only the record. Its policy grants exactly the calls ``functions/rollback/handler.py`` makes (see
+its docstring), no more.
+
+alb kind: green is one Lambda target group per routed service; each gets its own error-rate and
+latency alarms (``error-rate-<service>``, ``latency-<service>``; the default action's service keeps
+the unsuffixed ``error-rate``/``latency``), so a failing service rolls everything back.
 
 For the alias kind, blue is each pinned service's stable version (the ``live`` alias's primary)
 and green the newly published version (its additional version): the alarms read green's own
@@ -20,13 +27,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.alert_topic import AlertTopic, AlertTopicArgs
+from components.alert_topic import CLOUDWATCH, AlertTopic, AlertTopicArgs
 from components.front_door import RollbackTarget
 from cutover import iam
 from cutover.config import EnvironmentSettings, FrontDoorKind, RollbackConfig
@@ -48,6 +55,9 @@ class AlbMetrics:
     load_balancer_suffix: pulumi.Input[str]  # app/<name>/<id>
     target_group_suffix: pulumi.Input[str] | None = None  # targetgroup/<name>/<id>; None: the whole LB
     lambda_target: bool = False  # a Lambda target group: failed invocations count as errors too
+    # More green target groups on the same load balancer (alb front door: one per routed service,
+    # besides target_group_suffix), by service: each gets its own alarms.
+    service_target_groups: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,8 @@ class Rollback(pulumi.ComponentResource):
             raise ValueError("rollback: no trigger has both a threshold and green metrics to watch")
         self.alarm_names = list(self._alarm_names.values())
 
-        self.topic = AlertTopic(f"{name}-topic", AlertTopicArgs(namer, "rollback", args.account_id, args.alert_email),
+        self.topic = AlertTopic(f"{name}-topic", AlertTopicArgs(namer, "rollback", args.account_id, args.alert_email,
+                                                                  region=args.region, publishers=(CLOUDWATCH,)),
                                 opts=child)
         rule = " OR ".join(f'ALARM("{n}")' for n in self.alarm_names)
         self.composite = aws.cloudwatch.CompositeAlarm(
@@ -127,8 +138,14 @@ class Rollback(pulumi.ComponentResource):
                 lambda v: self._policy(v[0], v[1], v[2])), opts=child)
         self.function = aws.lambda_.Function(
             f"{name}-fn", name=fn_name, role=self.role.arn, runtime=RUNTIME, handler="handler.handler",
-            code=pulumi.FileArchive(args.code_path), architectures=["arm64"], memory_size=256, timeout=60,
-            reserved_concurrent_executions=1, tracing_config={"mode": "Active"},
+            # 120 s: one ModifyRule per routed service, each with botocore's retries, then the record
+            # write with its own retries (functions/rollback/handler.py).
+            code=pulumi.FileArchive(args.code_path), architectures=["arm64"], memory_size=256, timeout=120,
+            # Optional (traffic.rollback.reserveConcurrency): Lambda refuses a reservation that would
+            # leave fewer than 100 unreserved executions ("Configuring reserved concurrency", Lambda
+            # developer guide), and new accounts may have a concurrency quota of 10.
+            reserved_concurrent_executions=1 if args.config.reserve_concurrency else None,
+            tracing_config={"mode": "Active"},
             logging_config={"log_format": "JSON", "log_group": log_group.name},
             environment={"variables": self._environment()},
             description=f"{namer.prefix} automatic rollback ({args.target.kind.value})",
@@ -147,10 +164,14 @@ class Rollback(pulumi.ComponentResource):
     def _build_alarms(self) -> None:
         args, cfg = self._args, self._args.config
         if args.alb is not None:
-            if cfg.error_rate_percent is not None:
-                self._alb_error_rate(args.alb, cfg.error_rate_percent, cfg.error_rate_minutes)
-            if cfg.latency_ms is not None:
-                self._alb_latency(args.alb, cfg.latency_ms, cfg.latency_minutes)
+            groups: list[tuple[str, AlbMetrics]] = [("", args.alb)]
+            groups += [(f"-{svc}", replace(args.alb, target_group_suffix=suffix, service_target_groups={}))
+                       for svc, suffix in sorted(args.alb.service_target_groups.items())]
+            for suffix, alb in groups:
+                if cfg.error_rate_percent is not None:
+                    self._alb_error_rate(alb, cfg.error_rate_percent, cfg.error_rate_minutes, suffix)
+                if cfg.latency_ms is not None:
+                    self._alb_latency(alb, cfg.latency_ms, cfg.latency_minutes, suffix)
         if args.lambdas is not None and cfg.lambda_error_percent is not None:
             services = sorted(args.lambdas.function_names)
             per_alarm = MAX_METRICS // 2  # Errors + Invocations per function
@@ -179,7 +200,7 @@ class Rollback(pulumi.ComponentResource):
             dims["TargetGroup"] = alb.target_group_suffix
         return dims
 
-    def _alb_error_rate(self, alb: AlbMetrics, percent: float, minutes: int) -> None:
+    def _alb_error_rate(self, alb: AlbMetrics, percent: float, minutes: int, suffix: str = "") -> None:
         dims = self._alb_dimensions(alb)
         names = ["HTTPCode_Target_5XX_Count"] + (["LambdaUserError", "LambdaInternalError"] if alb.lambda_target
                                                  else [])
@@ -189,11 +210,12 @@ class Rollback(pulumi.ComponentResource):
         errors = " + ".join(f"FILL({i}, 0)" for i in ids)
         queries.append({"id": "errorrate", "expression": f"100 * ({errors}) / requests",
                         "label": "green error rate (%)", "return_data": True})
-        self._alarm("error-rate", f"green 5xx > {percent:g}% for {minutes} consecutive minutes", percent, minutes,
-                    metric_queries=queries)
+        self._alarm(f"error-rate{suffix}", f"green{suffix.replace('-', ' ')} 5xx > {percent:g}% for {minutes} "
+                    "consecutive minutes", percent, minutes, metric_queries=queries)
 
-    def _alb_latency(self, alb: AlbMetrics, latency_ms: int, minutes: int) -> None:
-        self._alarm("latency", f"green average response time > {latency_ms} ms for {minutes} minutes",
+    def _alb_latency(self, alb: AlbMetrics, latency_ms: int, minutes: int, suffix: str = "") -> None:
+        self._alarm(f"latency{suffix}",
+                    f"green{suffix.replace('-', ' ')} average response time > {latency_ms} ms for {minutes} minutes",
                     latency_ms / 1000.0, minutes, namespace="AWS/ApplicationELB", metric_name="TargetResponseTime",
                     statistic="Average", period=PERIOD, dimensions=self._alb_dimensions(alb))
 
@@ -229,8 +251,11 @@ class Rollback(pulumi.ComponentResource):
         env: dict[str, pulumi.Input[str]] = {"FRONT_DOOR_KIND": t.kind.value,
                                               "RECORD_PARAMETER": self.record_parameter_name}
         if t.kind is FrontDoorKind.ALB:
-            for key, value in (("LISTENER_ARN", t.listener_arn), ("BLUE_TARGET_GROUP_ARN", t.blue_target_group_arn),
-                               ("GREEN_TARGET_GROUP_ARN", t.green_target_group_arn)):
+            # Green's target groups need no variable: the Lambda sets every target group but blue's
+            # to 0 in the default action and in every forward rule of the listener.
+            if t.green_target_group_arn is None:
+                raise ValueError("alb rollback needs green's target group: both colors must be registered")
+            for key, value in (("LISTENER_ARN", t.listener_arn), ("BLUE_TARGET_GROUP_ARN", t.blue_target_group_arn)):
                 if value is None:
                     raise ValueError(f"alb rollback needs {key}: both colors must be registered")
                 env[key] = value
@@ -250,7 +275,10 @@ class Rollback(pulumi.ComponentResource):
     def _front_door_resources(self) -> pulumi.Output[list[str]]:
         t, a = self._args.target, self._args
         if t.kind is FrontDoorKind.ALB:
-            return pulumi.Output.all(t.listener_arn).apply(lambda v: [str(v[0])])
+            # [listener ARN, its rules' ARN pattern]: a rule ARN is the listener's with "listener-rule"
+            # for "listener" plus "/<rule id>" (arn:...:listener-rule/app/<lb>/<lb id>/<listener id>/<rule id>).
+            return pulumi.Output.all(t.listener_arn).apply(
+                lambda v: [str(v[0]), str(v[0]).replace(":listener/", ":listener-rule/", 1) + "/*"])
         if t.kind is FrontDoorKind.ROUTE53:
             return pulumi.Output.from_input([f"arn:aws:route53:::hostedzone/{t.zone_id}"])
         names = [pulumi.Output.from_input(t.function_names[k]) for k in sorted(t.function_names)]
@@ -261,12 +289,18 @@ class Rollback(pulumi.ComponentResource):
         t = self._args.target
         stmts = [iam.statement(LOG_ACTIONS, f"{log_group_arn}:*", sid="OwnLogs"),
                  iam.statement(XRAY_ACTIONS, "*", sid="Tracing"),
-                 iam.statement(["ssm:PutParameter"], parameter_arn, sid="WriteRollbackRecord")]
+                 # GetParameter: the best-effort read that keeps previousGreenShare across redeliveries
+                 # (the write never depends on it); PutParameter: the record itself.
+                 iam.statement(["ssm:GetParameter", "ssm:PutParameter"], parameter_arn, sid="RollbackRecord")]
         if t.kind is FrontDoorKind.ALB:
-            stmts += [iam.statement(["elasticloadbalancing:ModifyListener"], resources, sid="ShiftListener"),
-                      # Describe* actions do not support resource-level permissions.
+            listener_arn, rules_arn = resources
+            # Service Authorization Reference, Elastic Load Balancing V2: ModifyListener authorizes
+            # on the listener (listener/app/...), ModifyRule on the rule (listener-rule/app/...);
+            # DescribeListeners and DescribeRules support no resource-level permissions ("*").
+            stmts += [iam.statement(["elasticloadbalancing:ModifyListener"], [listener_arn], sid="ShiftListener"),
+                      iam.statement(["elasticloadbalancing:ModifyRule"], [rules_arn], sid="ShiftRules"),
                       iam.statement(["elasticloadbalancing:DescribeListeners",
-                                     "elasticloadbalancing:DescribeTargetGroups"], "*", sid="ReadListener")]
+                                     "elasticloadbalancing:DescribeRules"], "*", sid="ReadListener")]
         elif t.kind is FrontDoorKind.ROUTE53:
             assert t.record_name is not None
             stmts += [

@@ -26,7 +26,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.refs import Access, PolicySpec, StoreRef, policy_document, ref_specs
+from components.refs import Access, PolicySpec, StoreRef, cidr_egress, policy_document, ref_specs
 from cutover import iam
 from cutover.config import EnvironmentSettings, ServerlessConfig, ServiceConfig, ServiceKind
 from cutover.config.serverless import check_uses
@@ -92,6 +92,8 @@ class ServerlessApp(pulumi.ComponentResource):
     security_groups: dict[str, aws.ec2.SecurityGroup]  # in-VPC services only
     dead_letter_queues: dict[str, aws.sqs.Queue]  # workers only
     targets: dict[str, LambdaTarget]
+    # service -> store refs its role can change (the data plan reads it: who can write which copy)
+    write_grants: dict[str, tuple[str, ...]]
 
     def __init__(self, name: str, args: ServerlessAppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cutover:serverless:ServerlessApp", name, None, opts)
@@ -105,11 +107,13 @@ class ServerlessApp(pulumi.ComponentResource):
                 raise ValueError(f"alias_weights[{svc!r}]: unknown service or weight outside 0..1")
         self.functions, self.aliases, self.roles, self.log_groups = {}, {}, {}, {}
         self.security_groups, self.dead_letter_queues, self.targets = {}, {}, {}
+        self.write_grants = {}
         own_refs: dict[str, StoreRef] = {}
         for s in _build_order(args.config.services):
             uses = [(own_refs.get(k) or args.refs[k], Access(a)) for k, a in s.uses.items()
                     if k in own_refs or k in args.refs]
             self._service(s, uses)
+            self.write_grants[s.name] = tuple(sorted(ref.key for ref, access in uses if ref.grants_write(access)))
             if s.kind is ServiceKind.WORKER:
                 own_refs[f"function:{s.name}"] = self._invoke_ref(s.name)
         self.register_outputs({
@@ -191,9 +195,19 @@ class ServerlessApp(pulumi.ComponentResource):
         aws.vpc.SecurityGroupEgressRule(
             f"{base}-https", security_group_id=sg.id, ip_protocol="tcp", from_port=443, to_port=443,
             cidr_ipv4="0.0.0.0/0", description="AWS APIs and external HTTPS (through NAT or endpoints)", opts=child)
+        seen: set[tuple[Any, ...]] = set()  # several refs to one database (shared tables): one rule each way
         for ref in stores:
+            if ref.cidr_blocks:  # outside this stack (a shared database): egress only, nothing to admit us
+                if ("cidr", ref.cidr_blocks, ref.port) not in seen:
+                    cidr_egress(base, sg.id, ref, f"Lambda {s.name}", child)
+                seen.add(("cidr", ref.cidr_blocks, ref.port))
+                continue
             if ref.security_group_id is None or ref.port is None:
                 raise ValueError(f"{ref.key} is in_vpc but has no security_group_id/port")
+            if isinstance(ref.security_group_id, str):
+                if ("sg", ref.security_group_id, ref.port) in seen:
+                    continue
+                seen.add(("sg", ref.security_group_id, ref.port))
             key = re.sub(r"[^a-z0-9-]+", "-", ref.key.lower())
             aws.vpc.SecurityGroupEgressRule(
                 f"{base}-to-{key}", security_group_id=sg.id, ip_protocol="tcp", from_port=ref.port,

@@ -15,6 +15,10 @@ One small program, separate from the platform, run by whoever administers the Pu
   ESC environment changes (``targetActionTypes: [update]``), not stack deployments, so prod's
   credentials and ``pulumiConfig`` cannot change without a second person.
 - ``Stack`` ``pr``: the template must exist before review stacks can copy it.
+- ``DriftSchedule`` for dev and prod (``driftScheduleCron``): a refresh-preview through the stack's
+  deployment settings, so a weight changed outside the stack (by hand, or by the rollback Lambda)
+  is reported. Never ``autoRemediate``: remediating would run ``pulumi up`` and put back a weight the
+  rollback Lambda took away (the program's rollback guard refuses that update anyway).
 
 ESC: ``DeploymentSettings`` has no environment field in 1.5.0. The stack files import
 ``cutover/aws-<stack>`` (``environment:`` in Pulumi.<stack>.yaml), and the CLI inside the deployment
@@ -37,6 +41,9 @@ HERE = Path(__file__).resolve().parent
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 REPOSITORY = re.compile(r"^[\w.-]+/[\w.-]+$")
 ENFORCEMENT = ("preventative", "audit")
+# Standard 5-field cron (minute hour day-of-month month day-of-week), what Pulumi Cloud schedules take.
+CRON = re.compile(r"^\s*(\S+\s+){4}\S+\s*$")
+DRIFT_STACKS = ("dev", "prod")
 # What can change what a stack deploys. Docs, tests and deployments/ never trigger a deployment.
 WATCHED = ("__main__.py", "Pulumi.yaml", "requirements.txt",
            "components/**", "cutover/**", "functions/**", "policy/**", "profiles/**")
@@ -55,6 +62,7 @@ class Settings:
     policy_config_dir: Path
     approver_team: str
     prod_approvals: int
+    drift_schedule_cron: str = "0 */4 * * *"
 
 
 @dataclass(frozen=True)
@@ -89,7 +97,11 @@ def load_settings(config: pulumi.Config) -> Settings:
     approvals = 1 if approvals is None else approvals
     if approvals < 1:
         raise _fail("prodApprovals", f"{approvals} approvals would let prod change unreviewed (allowed: 1 or more)")
+    drift_cron = config.get("driftScheduleCron") or "0 */4 * * *"
+    if not CRON.match(drift_cron):
+        raise _fail("driftScheduleCron", f"{drift_cron!r} is not a 5-field cron expression (e.g. 0 */4 * * *)")
     return Settings(
+        drift_schedule_cron=drift_cron,
         organization=config.require("organization"),
         repository=repository,
         branch=branch,
@@ -211,10 +223,17 @@ def main() -> None:
         ),
     )
 
+    # Drift runs use the stack's deployment settings (source, OIDC role): created after them.
+    drift = {name: ps.DriftSchedule(f"drift-{name}", organization=s.organization, project=PROJECT, stack=name,
+                                    schedule_cron=s.drift_schedule_cron, auto_remediate=False,
+                                    opts=pulumi.ResourceOptions(depends_on=[settings[name]]))
+             for name in DRIFT_STACKS}
+
     pulumi.export("deploymentSettings", {name: ds.id for name, ds in settings.items()})
     pulumi.export("policyGroups", {name: g.id for name, g in groups.items()})
     pulumi.export("prodApprovalRule", approval.id)
     pulumi.export("reviewStackTemplate", template.id)
+    pulumi.export("driftSchedules", {name: d.id for name, d in drift.items()})
 
 
 main()

@@ -22,6 +22,7 @@ from cutover.config.datastores import (
 from cutover.config.environment import Environment, EnvironmentSettings
 from cutover.config.network import NatMode, NetworkConfig
 from cutover.config.profiles import PROFILES_DIR, available_profiles
+from cutover.config.schema.flat import FLAT_KEYS, STRUCTURED_KEYS
 from cutover.config.secrets import SecretConfig
 from cutover.config.serverless import (
     EdgeConfig,
@@ -34,7 +35,7 @@ from cutover.config.serverless import (
     WafConfig,
     WebSocketConfig,
 )
-from cutover.config.stack import FLAT_KEYS, STRUCTURED_KEYS, Retire, StackConfig, parse_stack_config
+from cutover.config.stack import Retire, StackConfig, parse_stack_config
 from cutover.config.storage import BucketConfig, LifecycleConfig, StorageConfig
 from cutover.config.traffic import (
     BlueConfig,

@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
 
-# Usage figures the cost estimator reads (policy/cutover_guard/cost.py); missing ones count as 0.
-USAGE_KEYS = (
-    "requestsPerMonth", "avgLambdaDurationMs", "websocketConnectionMinutes", "websocketMessagesPerMonth",
-    "dynamodbReadsPerMonth", "dynamodbWritesPerMonth", "s3StorageGb", "dataTransferOutGb",
-    "logsIngestedGb", "sesEmailsPerMonth", "ecsAverageTaskCount", "auroraAverageAcu",
-    "cloudfrontRequestsPerMonth", "iotMessagesPerMonth", "databaseStorageGb",
-    "auroraReaderAverageAcu",  # Aurora readers in promotion tier 2+ (0: the cluster's minCapacity)
-    "cloudfrontFreeTierShare",  # 0..1 of the account's always-free CloudFront allowance (default 0: none)
-)
+# Declared once, next to the cost estimator that reads the figures (policy/cutover_guard/cost.py): the
+# policy pack is a separate project, so both sides read this data file instead of importing each other.
+USAGE_FILE = Path(__file__).resolve().parents[2] / "policy" / "cutover_guard" / "usage_keys.json"
+
+
+@dataclass(frozen=True)
+class UsageKey:
+    name: str
+    description: str
+    contract: bool  # part of the StackProfile usage contract the estimator documents
+    profile: bool  # a profile's usage section may set it
+    maximum: float | None
+
+
+@cache
+def usage_declarations() -> tuple[UsageKey, ...]:
+    keys = json.loads(USAGE_FILE.read_text())["keys"]
+    return tuple(UsageKey(k["name"], k["description"], bool(k["contract"]), bool(k["profile"]), k.get("maximum"))
+                 for k in keys)
+
+
+# Usage figures a profile sets (the StackProfile records each, 0 when missing).
+USAGE_KEYS = tuple(k.name for k in usage_declarations() if k.profile)
 
 
 @dataclass(frozen=True)
@@ -33,15 +50,19 @@ class UsageConfig:
 
 
 def parse_budget(r: Reader) -> BudgetConfig:
-    monthly = r.number("monthlyUsd", 100.0, minimum=1, maximum=1_000_000)
+    from cutover.config.schema import default
+
+    monthly = r.number("monthlyUsd", default("budget.monthlyUsd"), minimum=1, maximum=1_000_000)
     alert = r.number("alertUsd", round(monthly * 0.9, 2), minimum=1)
     if alert > monthly:
         raise ConfigError(r.key("alertUsd"), f"the alert ({alert}) is above the budget ({monthly})",
                           f"1..{monthly}")
+    r.finish()
     return BudgetConfig(monthly_usd=monthly, alert_usd=alert)
 
 
 def parse_usage(r: Reader) -> UsageConfig:
-    values = tuple((k, r.number(k, 0.0, minimum=0, maximum=1 if k == "cloudfrontFreeTierShare" else None))
-                   for k in USAGE_KEYS)
+    keys = [k for k in usage_declarations() if k.profile]
+    values = tuple((k.name, r.number(k.name, 0.0, minimum=0, maximum=k.maximum)) for k in keys)
+    r.finish()
     return UsageConfig(values=values)

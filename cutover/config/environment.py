@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
+from typing import Any
 
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
@@ -37,16 +40,33 @@ class EnvironmentSettings:
         return self.name is Environment.PROD
 
 
-DEFAULTS: dict[Environment, EnvironmentSettings] = {
-    Environment.DEV: EnvironmentSettings(Environment.DEV, multi_az=False, deletion_protection=False,
-                                         backup_retention_days=1, protect_stateful=False,
-                                         log_retention_days=14, bucket_versioning=False,
-                                         secret_recovery_days=0),
-    Environment.PROD: EnvironmentSettings(Environment.PROD, multi_az=True, deletion_protection=True,
-                                          backup_retention_days=7, protect_stateful=True,
-                                          log_retention_days=90, bucket_versioning=True,
-                                          secret_recovery_days=30),
-}
+class _Defaults(Mapping[Environment, EnvironmentSettings]):
+    """Each environment's settings as the schema declares them (cutover/config/schema/profile.py)."""
+
+    def __getitem__(self, env: Environment) -> EnvironmentSettings:
+        return _declared(env)
+
+    def __iter__(self) -> Iterator[Environment]:
+        return iter(Environment)
+
+    def __len__(self) -> int:
+        return len(Environment)
+
+
+@cache
+def _declared(env: Environment) -> EnvironmentSettings:
+    from cutover.config.schema import default
+
+    def d(key: str) -> Any:
+        return default(f"settings.{key}", env.value)
+
+    return EnvironmentSettings(env, multi_az=d("multiAz"), deletion_protection=d("deletionProtection"),
+                               backup_retention_days=d("backupRetentionDays"), protect_stateful=d("protectStateful"),
+                               log_retention_days=d("logRetentionDays"), bucket_versioning=d("bucketVersioning"),
+                               secret_recovery_days=d("secretRecoveryDays"))
+
+
+DEFAULTS: Mapping[Environment, EnvironmentSettings] = _Defaults()
 
 
 def parse_settings(env: Environment, r: Reader) -> EnvironmentSettings:
@@ -70,6 +90,7 @@ def parse_settings(env: Environment, r: Reader) -> EnvironmentSettings:
         bucket_versioning=r.boolean("bucketVersioning", base.bucket_versioning),
         secret_recovery_days=recovery,
     )
+    r.finish()
     if env is Environment.PROD:
         if settings.backup_retention_days < PROD_MIN_BACKUP_DAYS:
             raise ConfigError(r.key("backupRetentionDays"),

@@ -52,6 +52,8 @@ class MonitoringConfig:
 
 
 def parse_monitoring(r: Reader) -> MonitoringConfig:
+    from cutover.config.schema import default
+
     alarms: list[AlarmThreshold] = []
     ar = r.section("alarms")
     for name in ar.keys():  # noqa: SIM118 (Reader.keys, not a dict)
@@ -64,7 +66,7 @@ def parse_monitoring(r: Reader) -> MonitoringConfig:
             alarms.append(AlarmThreshold(name, "critical", ar.number(name, minimum=0, maximum=spec.maximum), 5))
             continue
         levels = ar.section(name)
-        minutes = levels.integer("minutes", 5, minimum=1, maximum=1440)
+        minutes = levels.integer("minutes", default(f"monitoring.alarms.{name}.minutes"), minimum=1, maximum=1440)
         found = False
         for level in LEVELS:
             if levels.has(level):
@@ -79,4 +81,6 @@ def parse_monitoring(r: Reader) -> MonitoringConfig:
             raise ConfigError(ar.key(f"{name}.warning"), "the warning threshold must be below the critical one",
                               f"< {pair[1].threshold}")
     ar.finish()
-    return MonitoringConfig(alarms=tuple(alarms), dashboard=r.boolean("dashboard", True))
+    config = MonitoringConfig(alarms=tuple(alarms), dashboard=r.boolean("dashboard", default("monitoring.dashboard")))
+    r.finish()
+    return config

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from cutover.cidr import MAX_AZS, TIERS, CidrError, SubnetPlan, allocate
 from cutover.config.environment import LOG_RETENTION_DAYS, EnvironmentSettings
@@ -45,8 +46,13 @@ class NetworkConfig:
 
 
 def parse_network(r: Reader, env: EnvironmentSettings) -> NetworkConfig:
-    cidr = r.string("cidr", "10.0.0.0/16")
-    az_count = r.integer("azCount", 2, minimum=2, maximum=MAX_AZS)
+    from cutover.config.schema import default
+
+    def d(key: str) -> Any:
+        return default(f"network.{key}", env.name.value)
+
+    cidr = r.string("cidr", d("cidr"))
+    az_count = r.integer("azCount", d("azCount"), minimum=2, maximum=MAX_AZS)
     masks_r = r.section("subnetMasks")
     try:
         network = ipaddress.ip_network(cidr, strict=True)
@@ -58,8 +64,8 @@ def parse_network(r: Reader, env: EnvironmentSettings) -> NetworkConfig:
     slot = prefix + 4  # see cutover.cidr.allocate: quarter per tier, then 4 AZ slots
     masks = {t: masks_r.integer(t, min(slot, 28), minimum=16, maximum=28) for t in TIERS}
     masks_r.finish()
-    nat_mode = r.enum("natMode", NatMode, NatMode.INSTANCE if not env.is_prod else NatMode.GATEWAY_PER_AZ)
-    endpoints = r.string_list("gatewayEndpoints", list(GATEWAY_ENDPOINT_SERVICES))
+    nat_mode = r.enum("natMode", NatMode, NatMode(d("natMode")))
+    endpoints = r.string_list("gatewayEndpoints", d("gatewayEndpoints"))
     for e in endpoints:
         if e not in GATEWAY_ENDPOINT_SERVICES:
             raise ConfigError(r.key("gatewayEndpoints"), f"unknown gateway endpoint {e!r}",
@@ -75,13 +81,14 @@ def parse_network(r: Reader, env: EnvironmentSettings) -> NetworkConfig:
         private_mask=masks["private"],
         isolated_mask=masks["isolated"],
         nat_mode=nat_mode,
-        nat_instance_type=r.string("natInstanceType", "t4g.nano",
+        nat_instance_type=r.string("natInstanceType", d("natInstanceType"),
                                    pattern=lambda v: v.startswith(("t4g.", "t3.", "t3a.", "c7g.", "c6g.")),
                                    describe="a burstable or compute instance type, e.g. t4g.nano"),
         gateway_endpoints=tuple(endpoints),
-        flow_logs=r.boolean("flowLogs", True),
+        flow_logs=r.boolean("flowLogs", d("flowLogs")),
         flow_log_retention_days=retention,
     )
+    r.finish()
     try:
         config.subnets()
     except CidrError as exc:

@@ -57,10 +57,14 @@ class Layers:
         if unknown_envs:
             raise ConfigError(f"profiles/{profile}.yaml: environments.{unknown_envs[0]}", "unknown environment",
                               "dev | prod")
+        overlay = envs.get(env_name) or {}
+        if not isinstance(overlay, dict):
+            raise ConfigError(f"profiles/{profile}.yaml: environments.{env_name}",
+                              "must be a mapping of keys that replace the base document's", "e.g. {network: {...}}")
         self.profile = profile
         self.env_name = env_name
         self.base = base
-        self.overlay = envs.get(env_name) or {}
+        self.overlay = overlay
         self.overrides = dict(overrides)
         self.merged = deep_merge(deep_merge(base, self.overlay), self.overrides)
 

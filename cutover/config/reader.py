@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 from cutover.errors import ConfigError, suggest
 
 E = TypeVar("E", bound=Enum)
+_DECIMAL = re.compile(r"^[+-]?[0-9]+$")
+_DECIMAL_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 T = TypeVar("T")
 _MISSING: Any = object()
 
@@ -79,10 +81,10 @@ class Reader:
         value = self.raw(name, default)
         bounds = _bounds(minimum, maximum)
         if isinstance(value, str):  # flat keys arrive from the engine as strings
-            try:
-                value = int(value.strip(), 10)
-            except ValueError:
-                raise ConfigError(self.key(name), f"must be an integer, got {value!r}", bounds) from None
+            # Strict decimal digits: int() would also read "1_0" as 10 and non-ASCII digits.
+            if not _DECIMAL.match(value.strip()):
+                raise ConfigError(self.key(name), f"must be an integer in decimal digits, got {value!r}", bounds)
+            value = int(value.strip(), 10)
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
@@ -98,10 +100,9 @@ class Reader:
         value = self.raw(name, default)
         bounds = _bounds(minimum, maximum)
         if isinstance(value, str):
-            try:
-                value = float(value.strip())
-            except ValueError:
-                raise ConfigError(self.key(name), f"must be a number, got {value!r}", bounds) from None
+            if not _DECIMAL_NUMBER.match(value.strip()):  # float() also reads "1_0", "nan" and "inf"
+                raise ConfigError(self.key(name), f"must be a number, got {value!r}", bounds)
+            value = float(value.strip())
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(self.key(name), f"must be a number, got {_type_name(value)} {value!r}", bounds)
         if value != value or value in (float("inf"), float("-inf")):

@@ -24,15 +24,21 @@ from cutover.config.datastores import (
     parse_tables,
 )
 from cutover.config.environment import Environment, EnvironmentSettings, parse_settings
+from cutover.config.migrations import DatasetConfig, Method, NetworkPath, check_targets, parse_migrations
 from cutover.config.monitoring import MonitoringConfig, parse_monitoring
 from cutover.config.network import NatMode, NetworkConfig, parse_network
+from cutover.config.placeholders import find_placeholders
 from cutover.config.profiles import PROFILES_DIR, Layers, read_profile
+from cutover.config.promotion import PromotionConfig, parse_promotion
 from cutover.config.reader import Reader
+from cutover.config.schema import validate_document
+from cutover.config.schema.flat import AWS_REGIONS, EMAIL, FLAT_KEYS, MAX_EMAIL, ROLLBACK_ID
+from cutover.config.schema.profile import SECTIONS
 from cutover.config.secrets import SecretConfig, parse_secrets
 from cutover.config.serverless import EdgeConfig, ServerlessConfig, WafConfig, parse_serverless
 from cutover.config.storage import StorageConfig, parse_storage
 from cutover.config.traffic import BlueVariant, FrontDoorKind, GreenEndpoint, GreenVariant, TrafficConfig, parse_traffic
-from cutover.errors import ConfigError
+from cutover.errors import ConfigError, suggest
 from cutover.naming import Namer, valid_label
 
 
@@ -42,48 +48,8 @@ class Retire(Enum):
     GREEN = "green"  # abandon the migration: remove the new side's compute, keep its data
 
 
-@dataclass(frozen=True)
-class FlatKey:
-    """A ``cutover:<name>`` key declared in Pulumi.yaml (tests keep the two in sync)."""
-
-    name: str
-    type: str  # Pulumi.yaml schema type: string | integer | boolean
-    default: str | int | bool
-    description: str
-
-
-FLAT_KEYS: tuple[FlatKey, ...] = (
-    FlatKey("profile", "string", "pos-serverless",
-            "Application architecture preset: a file in profiles/ (pos-serverless, tracetrack-ecs, "
-            "yoga-serverless, waiterix-serverless, persona-serverless)."),
-    FlatKey("environment", "string", "dev",
-            "dev (cheap: single AZ, NAT instance, no deletion protection) or prod (safe: multi-AZ, "
-            "deletion protection, 7+ days of backups, protected stateful resources)."),
-    FlatKey("greenWeight", "integer", 0,
-            "Percent of traffic (0..100) the front door sends to the green color. Promote and roll "
-            "back by changing only this key."),
-    FlatKey("retire", "string", "none",
-            "Cleanup path: none, blue (only at greenWeight=100) or green (only at greenWeight=0). "
-            "Removes the retired color's compute and routing, keeps and snapshots its data."),
-    FlatKey("retireData", "boolean", False,
-            "Cleanup step 2 (after retire has been applied): drop the retired color's data from the stack; "
-            "databases are deleted after a final snapshot, buckets and tables stay in AWS."),
-    FlatKey("rollbackAck", "string", "",
-            "Id of an automatic rollback the operator has reviewed; until it matches the recorded "
-            "rollback, greenWeight must stay 0."),
-    FlatKey("costCenter", "string", "",
-            "Value of the cost-center tag on every resource; empty uses the profile's costCenter."),
-    FlatKey("alertEmail", "string", "",
-            "Email address subscribed to the stack's alarm topic; empty subscribes nobody."),
-)
-STRUCTURED_KEYS = ("overrides",)  # objects: the project schema cannot type them (see Pulumi.yaml)
-PROFILE_SECTIONS = ("app", "description", "seed", "costCenter", "settings", "network", "storage",
-                    "secrets", "budget", "usage", "monitoring",
-                    "serviceDefaults", "services", "httpApi", "websocket", "waf", "edge",
-                    "tables", "aurora", "email", "frontend", "traffic",
-                    "postgres", "cache", "container", "alb", "cdn", "devices")
-_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PROFILE_SECTIONS = tuple(section.key for section in SECTIONS)
+_TAG_VALUE = re.compile(r"^[\w .:/=+\-@]*$")  # AWS tag values: letters, digits, spaces and _ . : / = + - @
 
 
 @dataclass(frozen=True)
@@ -123,6 +89,10 @@ class StackConfig:
     edge: EdgeConfig
     traffic: TrafficConfig  # stages, front door, colors, rollback triggers
     blue_ecs: BlueEcsConfig | None = None  # traffic.blue.variant=ecs: the current system, built here
+    # Key paths (in the layer that set them) still holding the sample values profiles ship with.
+    placeholders: tuple[str, ...] = ()
+    promotion: PromotionConfig | None = None  # soak times, gates, smoke checks (cutover/config/promotion.py)
+    migrations: tuple[DatasetConfig, ...] = ()  # the data plan, by dataset name (cutover/config/migrations.py)
 
     @property
     def namer(self) -> Namer:
@@ -147,9 +117,9 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
     flat = Reader(raw, "cutover:")
     defaults = {k.name: k.default for k in FLAT_KEYS}
     profile = flat.string("profile", defaults["profile"])
-    env = flat.enum("environment", Environment, Environment.DEV)
+    env = flat.enum("environment", Environment, Environment(defaults["environment"]))
     green_weight = flat.integer("greenWeight", defaults["greenWeight"], minimum=0, maximum=100)
-    retire = flat.enum("retire", Retire, Retire.NONE)
+    retire = flat.enum("retire", Retire, Retire(defaults["retire"]))
     retire_data = flat.boolean("retireData", defaults["retireData"])
     rollback_ack = flat.string("rollbackAck", defaults["rollbackAck"]).strip()
     cost_center_flat = flat.string("costCenter", defaults["costCenter"]).strip()
@@ -157,10 +127,20 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
     overrides = flat.raw("overrides", {})
     flat.finish()
 
-    if alert_email and not _EMAIL.match(alert_email):
-        raise ConfigError("cutover:alertEmail", f"{alert_email!r} is not an email address", "name@example.com")
-    if not _REGION.match(region):
-        raise ConfigError("aws:region", f"{region!r} is not an AWS region", "e.g. us-east-1, eu-west-1")
+    if alert_email and (len(alert_email) > MAX_EMAIL or not EMAIL.match(alert_email)):
+        raise ConfigError("cutover:alertEmail", f"{alert_email[:60]!r}{'...' if len(alert_email) > 60 else ''} "
+                          f"({len(alert_email)} characters) is not an email address",
+                          f"name@example.com, at most {MAX_EMAIL} characters")
+    if rollback_ack and not ROLLBACK_ID.match(rollback_ack):
+        raise ConfigError("cutover:rollbackAck", f"{rollback_ack!r} is not a rollback id (the id the rollback "
+                          "notification and `make ack` show)", "32 lowercase hex characters, e.g. "
+                          "3f2a9c0e4b5d4e6f8a7b1c2d3e4f5a6b")
+    if len(cost_center_flat) > 256 or not _TAG_VALUE.match(cost_center_flat):
+        raise ConfigError("cutover:costCenter", f"{cost_center_flat[:60]!r} is not an AWS tag value",
+                          "at most 256 letters, digits, spaces and _ . : / = + - @")
+    if region not in AWS_REGIONS:
+        raise ConfigError("aws:region", f"{region!r} is not an AWS region{suggest(region, AWS_REGIONS)}",
+                          "e.g. us-east-1, eu-west-1 (the region names of botocore's endpoint data)")
     if retire is Retire.BLUE and green_weight != 100:
         raise ConfigError("cutover:retire", f"retire=blue needs cutover:greenWeight=100 (all traffic on green), "
                           f"but greenWeight is {green_weight}; promote to 100 and let it soak first",
@@ -183,6 +163,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
 
     layers = Layers(profile, read_profile(profile, profiles_dir), env.value, overrides)
     try:
+        validate_document(layers.merged)
         return _parse_document(layers, project=project, stack=stack, region=region, env=env,
                                green_weight=green_weight, retire=retire, retire_data=retire_data,
                                rollback_ack=rollback_ack, cost_center=cost_center_flat, alert_email=alert_email)
@@ -243,9 +224,14 @@ def _parse_document(layers: Layers, *, project: str, stack: str, region: str, en
         traffic=traffic,
         blue_ecs=parse_blue_ecs(traffic.blue.ecs_sections or {}, settings, region)
         if traffic.blue.variant is BlueVariant.ECS else None,
+        promotion=parse_promotion(doc.section("promotion"), env, traffic.stages,
+                                  traffic.front_door.health_check_path),
+        placeholders=find_placeholders(layers.merged),
+        migrations=parse_migrations(doc.section("migrations")),
     )
     doc.finish()
     _check_colors(config)
+    _check_data(config)
     return config
 
 
@@ -264,6 +250,20 @@ def _check_colors(cfg: StackConfig) -> None:
                                   "instance | gateway | gateway-per-az (back to none once the ECS color is retired)")
     if t.kind not in (FrontDoorKind.ROUTE53, FrontDoorKind.ALB):
         return
+    if t.kind is FrontDoorKind.ALB and t.blue.variant is not BlueVariant.EXTERNAL:
+        # components/front_door.py: blue's target group holds ip targets (the legacy servers, reached
+        # through peering), and the rollback function needs both colors' target groups.
+        raise ConfigError("traffic.blue.variant", f"the alb front door forwards blue's share to ip targets in the "
+                          f"legacy VPC, which a blue of variant {t.blue.variant.value} does not have",
+                          "external (targets + peering), or frontDoor.kind: route53 for an ecs blue")
+    blue_alias = bool(t.blue.targets) or t.blue.zone_id is not None or t.blue.variant is BlueVariant.ECS
+    if t.kind is FrontDoorKind.ROUTE53 and blue_alias and t.green.endpoint is GreenEndpoint.HTTP_API \
+            and cfg.serverless.http_api is not None and cfg.serverless.http_api.domain_name is None:
+        # A weighted set shares one record type (Route 53); blue's IPs or alias make it A, so green must be an
+        # alias target too, which the execute-api host is not (only an API custom domain is).
+        raise ConfigError("traffic.green.endpoint", "blue's records are A records (IPs or an alias), so green's "
+                          "must be an alias A record too, and the HTTP API has one only with a custom domain",
+                          "httpApi.domainName + httpApi.certificateArn, or endpoint edge")
     needs = {GreenEndpoint.CDN: ("cdn", cfg.cdn), GreenEndpoint.ALB: ("alb", cfg.alb),
              GreenEndpoint.FRONTEND: ("frontend", cfg.frontend),
              GreenEndpoint.HTTP_API: ("httpApi", cfg.serverless.http_api),
@@ -293,6 +293,39 @@ def _check_colors(cfg: StackConfig) -> None:
         if cfg.blue_ecs is not None and cfg.blue_ecs.cdn is not None and record not in cfg.blue_ecs.cdn.aliases:
             raise ConfigError("traffic.blue.cdn.aliases", f"the front door weights {record!r}, which blue's "
                               "distribution does not list as an alternate domain name", f"add {record}")
+
+
+def _check_data(cfg: StackConfig) -> None:
+    """The data plan against the stores this stack builds and the stage it is at (cutover/data_guard.py)."""
+    from cutover.data_guard import check_stage
+
+    if not cfg.migrations:
+        return
+    stores: dict[str, tuple[str, ...]] = {t.ref_key: () for t in cfg.tables}
+    stores |= {f"bucket:{b.purpose}": () for b in cfg.storage.buckets}
+    if cfg.aurora is not None:
+        stores["database:main"] = ("postgres",)
+    if cfg.postgres is not None:
+        stores[cfg.postgres.ref_key] = ("postgres",)
+    check_targets(cfg.migrations, stores, {t.ref_key: tuple(k for k in (t.hash_key, t.range_key) if k)
+                                           for t in cfg.tables})
+    for d in cfg.migrations:
+        src = d.source
+        if src is None:
+            continue
+        if src.network is NetworkPath.PEERING and cfg.traffic.blue.peering is None:
+            raise ConfigError(f"migrations.{d.name}.source.network", "peering reaches blue's database through "
+                              "traffic.blue.peering, which this profile does not declare", "tls | vpc")
+        if src.network is NetworkPath.TLS and cfg.network.nat_mode is NatMode.NONE:
+            raise ConfigError(f"migrations.{d.name}.source.network", "tls reaches a public endpoint from private "
+                              "subnets, which natMode none cannot", "peering | vpc, or network.natMode instance")
+        if d.target == "database:main" and src.engine != "postgres" and d.method is not Method.SHARED:
+            raise ConfigError(f"migrations.{d.name}.source.engine", f"{src.engine} cannot be copied into "
+                              "database:main, a PostgreSQL database", "postgres, or a table:<Name> target")
+    writes = {s.name: tuple(k for k, a in s.uses.items() if a == "write") for s in cfg.serverless.services}
+    if cfg.container is not None:
+        writes["app"] = tuple(k for k, a in cfg.container.uses if a.value == "write")
+    check_stage(cfg.migrations, cfg.traffic.kind.value, cfg.green_weight, cfg.retire.value, writes)
 
 
 def _stack_label(stack: str) -> str:

@@ -48,6 +48,7 @@ def _optional_days(r: Reader, name: str, maximum: int = 36500) -> int | None:
 
 
 def _bucket(purpose: str, r: Reader, env: EnvironmentSettings) -> BucketConfig:
+    from cutover.config.schema import default
     from cutover.naming import valid_label
 
     if not valid_label(purpose, max_len=20):
@@ -57,7 +58,9 @@ def _bucket(purpose: str, r: Reader, env: EnvironmentSettings) -> BucketConfig:
         expire_days=_optional_days(lr, "expireDays"),
         glacier_after_days=_optional_days(lr, "glacierAfterDays"),
         noncurrent_expire_days=_optional_days(lr, "noncurrentExpireDays"),
-        abort_incomplete_upload_days=lr.integer("abortIncompleteUploadDays", 7, minimum=1, maximum=365),
+        abort_incomplete_upload_days=lr.integer("abortIncompleteUploadDays",
+                                                default("storage.buckets.*.lifecycle.abortIncompleteUploadDays"),
+                                                minimum=1, maximum=365),
     )
     lr.finish()
     if lifecycle.expire_days and lifecycle.glacier_after_days and \
@@ -65,11 +68,11 @@ def _bucket(purpose: str, r: Reader, env: EnvironmentSettings) -> BucketConfig:
         raise ConfigError(lr.key("glacierAfterDays"),
                           f"objects expire after {lifecycle.expire_days} days, so a Glacier transition at "
                           f"{lifecycle.glacier_after_days} days never happens", f"< {lifecycle.expire_days}")
-    methods = r.string_list("corsMethods", ["GET", "PUT"])
+    methods = r.string_list("corsMethods", default("storage.buckets.*.corsMethods"))
     for m in methods:
         if m not in ("GET", "PUT", "POST", "DELETE", "HEAD"):
             raise ConfigError(r.key("corsMethods"), f"unknown method {m!r}", "GET | PUT | POST | DELETE | HEAD")
-    origins = r.string_list("corsOrigins", [])
+    origins = r.string_list("corsOrigins", default("storage.buckets.*.corsOrigins"))
     if "*" in origins and env.is_prod:
         raise ConfigError(r.key("corsOrigins"), "'*' is not allowed in prod", "explicit https:// origins")
     return BucketConfig(
@@ -84,4 +87,5 @@ def _bucket(purpose: str, r: Reader, env: EnvironmentSettings) -> BucketConfig:
 
 def parse_storage(r: Reader, env: EnvironmentSettings) -> StorageConfig:
     buckets = r.mapping_of("buckets", lambda key, br: _bucket(key, br, env))
+    r.finish()
     return StorageConfig(buckets=buckets)

@@ -137,6 +137,11 @@ class RollbackConfig:
     lambda_error_minutes: int = 5
     api5xx_percent: float | None = None  # API Gateway 5xx / Count of green's HTTP API
     api5xx_minutes: int = 5
+    # Reserve 1 concurrent execution for the rollback Lambda (reservedConcurrentExecutions): it can
+    # then never be throttled by the rest of the account. Off by default: AWS keeps at least 100
+    # executions unreserved, so on an account with the new-account quota (as low as 10) the
+    # reservation is refused (docs/runbooks/rollback.md).
+    reserve_concurrency: bool = False
 
     @property
     def any(self) -> bool:
@@ -342,6 +347,12 @@ def _green(r: Reader, kind: FrontDoorKind, services: tuple[str, ...]) -> GreenCo
         endpoint_raw = r.string("endpoint", allowed[0].value, choices=[e.value for e in allowed])
     r.finish()
     endpoint = GreenEndpoint(endpoint_raw) if endpoint_raw in {e.value for e in GreenEndpoint} else None
+    if kind is FrontDoorKind.ALB and variant is GreenVariant.ECS:
+        # The front door's green target group is a Lambda target (components/front_door.py); an ALB
+        # cannot target another ALB (only an NLB can), so an ecs green is weighted by DNS instead.
+        raise ConfigError(r.key("variant"), "the alb front door forwards green's share to one service's live "
+                          "Lambda alias, and an ecs green sits behind its own load balancer, which an ALB cannot "
+                          "target", "serverless, or frontDoor.kind: route53 to weight the ecs green's alb or cdn")
     if kind is FrontDoorKind.ALB:
         want = GreenEndpoint.LAMBDA if variant is GreenVariant.SERVERLESS else GreenEndpoint.ALB
         if endpoint is not want:
@@ -373,6 +384,7 @@ def _rollback(r: Reader) -> RollbackConfig:
         latency_minutes=minutes("latencyMinutes"),
         lambda_error_percent=percent("lambdaErrorPercent"), lambda_error_minutes=minutes("lambdaErrorMinutes"),
         api5xx_percent=percent("api5xxPercent"), api5xx_minutes=minutes("api5xxMinutes"),
+        reserve_concurrency=r.boolean("reserveConcurrency", False),
     )
     r.finish()
     return cfg

@@ -16,6 +16,11 @@ import sys
 import time
 from typing import Any
 
+from cutover.plan import fastimport
+
+if __name__ == "__main__":  # before anything imports the provider SDK (see fastimport's docstring)
+    fastimport.install()
+
 from cutover.plan import render
 from cutover.plan.engine import ProgramError, before_exit, run_program
 from cutover.plan.project import ProjectError, StackSettings, load_stack
@@ -58,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     text: list[str] = [_header(settings, env, elapsed, len(plan))]
     if not args.no_tree:
         text += ["", render.tree(plan)]
-    text += ["", render.summary(plan)]
+    text += ["", render.summary(plan), "", render.gates(plan)]
+    doc["promotionGates"] = render.gate_plan(plan)
     status = 0
 
     if args.diffs:
@@ -86,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
             text += ["", _cost_text(report, plan)]
             doc["cost"] = {"totalUsd": round(report.total_usd, 2),
                            "lines": [line.__dict__ for line in report.lines]}
+            from cutover_guard.cost import overlap  # importable once guard has put policy/ on the path
+
+            parallel = overlap(report, guard.usage_of(plan))  # the parallel run, apart from the steady state
+            text += ["", render.overlap(parallel)]
+            doc["cost"]["overlap"] = parallel.to_json()
 
     if args.json:
         print(render.to_json(plan, doc))
@@ -134,5 +145,6 @@ if __name__ == "__main__":
     # (run_program and the policy pass pause it themselves; this also covers rendering and --diff).
     gc.disable()
     status = main()
+    fastimport.compile_missed_later()
     before_exit()
     sys.exit(status)

@@ -14,9 +14,15 @@ from __future__ import annotations
 
 import argparse
 import gc
+import resource
 import sys
 import time
 from dataclasses import dataclass
+
+from cutover.plan import fastimport
+
+if __name__ == "__main__":  # before anything imports the provider SDK (see fastimport's docstring)
+    fastimport.install()
 
 from cutover.plan.engine import ProgramError, before_exit, run_program
 from cutover.plan.project import ProjectError, load_stack
@@ -49,6 +55,7 @@ class Row:
     registrations: int
     program_s: float  # the program under the mocks
     policy_s: float  # the CrossGuard pack, offline
+    peak_mb: float = 0.0  # the process's peak resident memory once this size is planned (sizes run ascending)
 
     @property
     def per_resource_s(self) -> float:
@@ -71,13 +78,20 @@ def measure(n: int, stack: str = "prod", profile: str = "pos-serverless", policy
         started = time.perf_counter()
         guard.evaluate(plan, env)
         policy_s = time.perf_counter() - started
-    return Row(n, len(plan), program_s, policy_s)
+    return Row(n, len(plan), program_s, policy_s, peak_rss_mb())
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident set so far (``getrusage``: kilobytes on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def table(rows: list[Row]) -> str:
-    lines = [f"{'services added':>14}  {'registrations':>13}  {'program s':>9}  {'policy s':>8}  {'s/resource':>10}"]
+    lines = [f"{'services added':>14}  {'registrations':>13}  {'program s':>9}  {'policy s':>8}  {'s/resource':>10}"
+             f"  {'peak MB':>7}"]
     lines += [f"{r.added:>14}  {r.registrations:>13}  {r.program_s:>9.2f}  {r.policy_s:>8.2f}  "
-              f"{r.per_resource_s:>10.4f}" for r in rows]
+              f"{r.per_resource_s:>10.4f}  {r.peak_mb:>7.0f}" for r in rows]
     if len(rows) >= 2 and rows[-1].registrations > rows[0].registrations:
         first, last = rows[0], rows[-1]
         marginal = ((last.program_s + last.policy_s) - (first.program_s + first.policy_s)) / \
@@ -114,5 +128,6 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     gc.disable()  # as the plan command runs (so no collector catch-up lands in the timings); measure() collects
     status = main()
+    fastimport.compile_missed_later()
     before_exit()
     sys.exit(status)

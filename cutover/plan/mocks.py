@@ -14,6 +14,7 @@ from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import get_project, get_stack
 
 from cutover.plan.model import PlannedResource
 
@@ -206,6 +207,23 @@ def _listener(c: _Ctx) -> tuple[str, dict[str, Any]]:
     return arn, {"arn": arn}
 
 
+def _listener_rule(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    # ELB's ARN format: listener-rule/app/<lb name>/<lb id>/<listener id>/<rule id> (Service
+    # Authorization Reference, Elastic Load Balancing V2 resource types), under its own listener's.
+    listener = str(c.inputs.get("listenerArn") or "")
+    base = listener.split(":listener/", 1)[1] if ":listener/" in listener else f"app/lb/{_h(c.logical, n=16)}/0"
+    arn = f"arn:aws:elasticloadbalancing:{c.region}:{c.account}:listener-rule/{base}/{_h(c.physical, n=16)}"
+    return arn, {"arn": arn}
+
+
+def _dms(resource: str, arn_key: str) -> Callable[[_Ctx], tuple[str, dict[str, Any]]]:
+    """DMS names its resources by an upper-case id in the ARN (``arn:aws:dms:<region>:<account>:endpoint:<ID>``)."""
+    def build(c: _Ctx) -> tuple[str, dict[str, Any]]:
+        arn = f"arn:aws:dms:{c.region}:{c.account}:{resource}:{_h(c.logical, c.physical, n=26).upper()}"
+        return c.physical, {arn_key: arn, "arn": arn}
+    return build
+
+
 def _distribution(c: _Ctx) -> tuple[str, dict[str, Any]]:
     rid = "E" + _h(c.physical, n=13).upper()
     return rid, {"domainName": f"d{_h(rid, n=13)}.cloudfront.net", "hostedZoneId": "Z2FDTNDATAQYW2",
@@ -307,7 +325,12 @@ _OUTPUTS: dict[str, Callable[[_Ctx], tuple[str, dict[str, Any]]]] = {
     "aws:lb/loadBalancer:LoadBalancer": _lb,
     "aws:lb/targetGroup:TargetGroup": _tg,
     "aws:lb/listener:Listener": _listener,
-    "aws:lb/listenerRule:ListenerRule": _listener,
+    "aws:lb/listenerRule:ListenerRule": _listener_rule,
+    "aws:dms/endpoint:Endpoint": _dms("endpoint", "endpointArn"),
+    "aws:dms/certificate:Certificate": _dms("cert", "certificateArn"),
+    "aws:dms/replicationTask:ReplicationTask": _dms("task", "replicationTaskArn"),
+    "aws:dms/replicationInstance:ReplicationInstance": _dms("rep", "replicationInstanceArn"),
+    "aws:dms/replicationConfig:ReplicationConfig": _dms("replication-config", "arn"),
     "aws:cloudfront/distribution:Distribution": _distribution,
     "aws:wafv2/webAcl:WebAcl": _webacl,
     "aws:sns/topic:Topic": _regional("sns", "", sep=""),
@@ -425,8 +448,29 @@ class RecordingMonitor(MockMonitor):
             provider=request.provider or None, protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
             delete_before_replace=bool(request.deleteBeforeReplace),
-            dependencies=tuple(request.dependencies), ignore_changes=tuple(request.ignoreChanges), id=rid))
+            dependencies=tuple(request.dependencies), ignore_changes=tuple(request.ignoreChanges), id=rid,
+            aliases=self._alias_urns(request)))
         return response
+
+    def _alias_urns(self, request: Any) -> tuple[str, ...]:
+        """Each alias as the URN it names, resolved the way ``make_urn`` builds URNs here.
+
+        The SDK sends alias specs (the monitor supports them): a field left empty means "as this
+        resource has it", and ``noParent`` means a resource of the stack itself.
+        """
+        urns = list(request.aliasURNs)
+        for alias in request.aliases:
+            if alias.WhichOneof("alias") == "urn":
+                urns.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urn = self.make_urn(parent, spec.type or request.type, spec.name or request.name)
+            if spec.stack or spec.project:  # another stack or project: same shape, other names
+                _, _, qualified, name = urn.split("::", 3)
+                urn = f"urn:pulumi:{spec.stack or get_stack()}::{spec.project or get_project()}::{qualified}::{name}"
+            urns.append(urn)
+        return tuple(sorted(set(urns)))
 
 
 def _plain_values(value: Any) -> Any:

@@ -30,6 +30,7 @@ class PlannedResource:
     dependencies: tuple[str, ...] = ()
     ignore_changes: tuple[str, ...] = ()
     id: str | None = None
+    aliases: tuple[str, ...] = ()  # URNs this registration was known by before (ResourceOptions.aliases)
 
     @property
     def provider_urn(self) -> str | None:

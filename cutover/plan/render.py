@@ -47,13 +47,52 @@ def summary(plan: Plan) -> str:
             f"by service: {top}")
 
 
+STAGE_RECORD_TYPE = "cutover:promotion:StageRecord"  # components/stage_record.py
+
+
+def gate_plan(plan: Plan) -> dict[str, Any] | None:
+    """The next promotion's gates, as the stage record component registered them (None: no front door)."""
+    records = plan.of_type(STAGE_RECORD_TYPE)
+    return dict(records[0].inputs.get("gatePlan") or {}) if records else None
+
+
+def gates(plan: Plan) -> str:
+    """Which gates the next stage must pass; `online` ones need AWS (make promote / --check)."""
+    gp = gate_plan(plan)
+    if gp is None:
+        return "Promotion gates: none (this stack has no front door, or a color is retired)"
+    nxt, cur = gp.get("nextStage"), int(gp.get("currentWeight", 0))  # numbers come back as floats from the engine
+    head = (f"Promotion gates for greenWeight {cur} -> {int(nxt)}" if nxt is not None
+            else f"Promotion gates at greenWeight {cur} (last stage; next is the cleanup)")
+    rows = [f"  {g['gate']:<16}{'online only' if g['online'] else 'offline ok':<13}{g['detail']}"
+            for g in gp.get("gates", [])]
+    return "\n".join([head + " (online only: checked against AWS by `make promote`)", *rows])
+
+
+def overlap(ov: Any) -> str:
+    """The cost section's parallel-run month apart from the steady state (``cutover_guard.cost.Overlap``)."""
+    head = "Parallel run vs steady state (monthly):"
+    if ov.parallel_run_usd is None:
+        run = (f"  parallel run  unknown: blue's cost is not given (usage.blueMonthlyUsd); green + replication "
+               f"alone ${ov.green_usd + ov.replication_usd:,.2f}")
+    else:
+        run = (f"  parallel run  ${ov.parallel_run_usd:,.2f} = blue ${ov.blue_usd:,.2f} (usage.blueMonthlyUsd) "
+               f"+ green ${ov.green_usd:,.2f} + replication ${ov.replication_usd:,.2f}")
+    lines = [head, run, f"  steady state  ${ov.steady_state_usd:,.2f} (green without replication, after blue is "
+                        "retired)"]
+    if ov.replication_unpriced:
+        lines.append(f"  replication without a list price (left out above): {', '.join(ov.replication_unpriced)}")
+    return "\n".join(lines)
+
+
 def to_json(plan: Plan, extra: dict[str, Any] | None = None) -> str:
     doc = {
         "project": plan.project,
         "stack": plan.stack,
         "resources": [
             {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
-             "protect": r.protect, "retainOnDelete": r.retain_on_delete, "inputs": r.inputs}
+             "protect": r.protect, "retainOnDelete": r.retain_on_delete, "inputs": r.inputs,
+             **({"aliases": list(r.aliases)} if r.aliases else {})}
             for r in plan
         ],
         "outputs": plan.stack_outputs,
@@ -79,19 +118,29 @@ SNAPSHOT_TYPES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster")
 
 
 def diff(before: Plan, after: Plan) -> PlanDiff:
+    """What ``pulumi up`` would do going from ``before`` to ``after``. A resource renamed with
+    ``aliases`` is the same resource under its new URN, as the engine treats it: changed, not replaced."""
     old = {r.urn: r for r in before}
     new = {r.urn: r for r in after}
+    was_urn: dict[str, str] = {}  # new URN -> the URN it had in ``before``
+    for urn, r in new.items():
+        previous = urn if urn in old else next((a for a in r.aliases if a in old), None)
+        if previous is not None:
+            was_urn[urn] = previous
+    matched = set(was_urn.values())
     result = PlanDiff()
     for urn, r in new.items():
-        if urn not in old:
+        previous = was_urn.get(urn)
+        if previous is None:
             result.created.append(r)
         else:
-            keys = sorted(k for k in set(r.inputs) | set(old[urn].inputs)
-                          if comparable(r.inputs.get(k)) != comparable(old[urn].inputs.get(k)))
-            if keys or r.protect != old[urn].protect or r.retain_on_delete != old[urn].retain_on_delete:
+            was = old[previous]
+            keys = sorted(k for k in set(r.inputs) | set(was.inputs)
+                          if comparable(r.inputs.get(k)) != comparable(was.inputs.get(k)))
+            if keys or r.protect != was.protect or r.retain_on_delete != was.retain_on_delete:
                 result.changed.append((r, keys))
     for urn, r in old.items():
-        if urn in new or not r.custom:
+        if urn in matched or not r.custom:
             continue
         if r.retain_on_delete:
             result.retained.append(r)

@@ -10,12 +10,12 @@ from typing import Final
 
 from pulumi_policy import Policy
 
-from cutover_guard import budget, compute, cost_rules, data, edge, iam, network, s3, suppressions, tags
+from cutover_guard import budget, compute, cost_rules, data, dms, edge, iam, network, s3, suppressions, tags
 
 PACK_NAME: Final = "cutover-guard"
 
 _RULES: Final[list[Policy]] = [
-    *s3.POLICIES, *network.POLICIES, *iam.POLICIES, *compute.POLICIES, *data.POLICIES, *edge.POLICIES,
+    *s3.POLICIES, *network.POLICIES, *iam.POLICIES, *compute.POLICIES, *data.POLICIES, *dms.POLICIES, *edge.POLICIES,
     *tags.POLICIES, *cost_rules.POLICIES, *budget.POLICIES,
 ]
 ALL_POLICIES: Final[list[Policy]] = [*_RULES, suppressions.make(p.name for p in _RULES)]

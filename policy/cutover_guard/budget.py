@@ -53,12 +53,14 @@ def drivers(report: cost.CostReport, n: int = 3) -> str:
 
 
 def _check(profile_key: str, config_key: str, what: str) -> Any:
+    """The budget is the steady state's: the replication a cutover runs (DMS) is temporary and is
+    judged apart, by ``parallel-run-cost``."""
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         limit = _limit(args, profile_key, config_key)
         if limit is None:
             args.not_applicable(f"no {profile_key} in the StackProfile and no {config_key} configured")
             return
-        estimate = stack_estimate(args)
+        estimate = cost.steady_state(stack_estimate(args))
         if estimate.total_usd > limit:
             report(f"Estimated ${estimate.total_usd:,.2f}/month exceeds the {what} of ${limit:,.2f}. "
                    f"Top cost drivers: {drivers(estimate)}.", None)
@@ -82,4 +84,31 @@ budget_alert_threshold = stack_policy(
     _check("budgetAlertUsd", "alertThresholdUsd", "alert threshold"),
     config={"alertThresholdUsd": dict(_NUMBER)})
 
-POLICIES: Final = [monthly_budget, budget_alert_threshold]
+def _parallel_run(args: StackValidationArgs, report: ReportViolation) -> None:
+    """While green and blue run side by side, replication adds to the bill: say by how much, and say
+    when the estimate cannot (unpriced replication capacity, blue's own cost unknown)."""
+    estimate = stack_estimate(args)
+    replication = [line for line in estimate.lines if line.type.startswith(cost.DMS_PREFIX)]
+    if not replication:
+        args.not_applicable("no replication (aws:dms resources) in this plan")
+        return
+    props = profile_props(args.resources)
+    usage = to_plain(get(props, "usage")) if props is not None else None
+    parallel = cost.overlap(estimate, usage if isinstance(usage, dict) else {})
+    limit = _limit(args, "budgetMonthlyUsd", "monthlyBudgetUsd")
+    if parallel.replication_unpriced:
+        report(f"The parallel run's replication has no price for {', '.join(parallel.replication_unpriced)}: "
+               "add the DMS capacity price to prices.json (https://aws.amazon.com/dms/pricing/) to see what the "
+               "weeks of side-by-side running cost.", None)
+    month = parallel.green_usd + parallel.replication_usd
+    if limit is not None and month > limit:
+        report(f"While the colors run side by side, green and its replication cost ${month:,.2f}/month "
+               f"(replication ${parallel.replication_usd:,.2f}), over the ${limit:,.2f} budget the steady state "
+               "is held to: plan the overlap's length.", None)
+
+
+parallel_run_cost = stack_policy(
+    "parallel-run-cost", "The cost of the parallel run (green plus its data replication) should be known "
+    "and within the budget.", _parallel_run)
+
+POLICIES: Final = [monthly_budget, budget_alert_threshold, parallel_run_cost]

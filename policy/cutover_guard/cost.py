@@ -22,18 +22,11 @@ from typing import Any, Final, Protocol
 
 PRICES_FILE: Final = Path(__file__).with_name("prices.json")
 
-USAGE_KEYS: Final = (
-    "requestsPerMonth", "avgLambdaDurationMs", "websocketConnectionMinutes", "websocketMessagesPerMonth",
-    "dynamodbReadsPerMonth", "dynamodbWritesPerMonth", "s3StorageGb", "dataTransferOutGb", "logsIngestedGb",
-    "sesEmailsPerMonth", "ecsAverageTaskCount", "auroraAverageAcu", "cloudfrontRequestsPerMonth",
-    "iotMessagesPerMonth", "databaseStorageGb", "auroraReaderAverageAcu",
-)
-# Optional keys beyond the StackProfile contract (also default to 0).
-EXTRA_USAGE_KEYS: Final = (
-    "natProcessedGb", "vpcEndpointProcessedGb", "s3PutRequestsPerMonth", "s3GetRequestsPerMonth",
-    "snsPublishesPerMonth", "sqsRequestsPerMonth", "ecrStorageGb",
-    "cloudfrontFreeTierShare",  # a discount, not usage: 0..1 of the account's always-free CloudFront allowance
-)
+# Usage keys are declared once, in usage_keys.json (the profile schema in cutover/config reads it too).
+USAGE_DECLARATIONS: Final = tuple(json.loads(Path(__file__).with_name("usage_keys.json").read_text())["keys"])
+# The StackProfile usage contract; then the optional keys beyond it (also default to 0).
+USAGE_KEYS: Final = tuple(str(k["name"]) for k in USAGE_DECLARATIONS if k["contract"])
+EXTRA_USAGE_KEYS: Final = tuple(str(k["name"]) for k in USAGE_DECLARATIONS if not k["contract"])
 MILLION: Final = 1_000_000.0
 UNPRICED: Final = "no price for"  # how an unpriced line's detail starts (the budget policies refuse those)
 
@@ -599,12 +592,20 @@ def _is_fargate(service: Resource) -> bool:
     return bool(providers & {"FARGATE", "FARGATE_SPOT"})
 
 
-def _spot_fraction(service: Resource) -> float:
+def _spot_fraction(service: Resource, tasks: float) -> float:
+    """Share of ``tasks`` on FARGATE_SPOT. ECS places the strategy's ``base`` tasks on the provider
+    that declares it first and splits only the rest by ``weight`` (ECS API reference,
+    CapacityProviderStrategyItem), so a service at its base runs no Spot at all."""
     strategies = [s for s in _list(service.inputs.get("capacityProviderStrategies")) if isinstance(s, Mapping)]
     total = sum(_num(s.get("weight"), 0.0) for s in strategies)
-    if not total:
+    if not total or tasks <= 0:
         return 0.0
-    return sum(_num(s.get("weight")) for s in strategies if s.get("capacityProvider") == "FARGATE_SPOT") / total
+    base = sum(_num(s.get("base"), 0.0) for s in strategies)
+    spot = [s for s in strategies if s.get("capacityProvider") == "FARGATE_SPOT"]
+    on_base = min(tasks, base)
+    spot_tasks = (on_base * sum(_num(s.get("base"), 0.0) for s in spot) / base if base else 0.0) \
+        + max(tasks - base, 0.0) * sum(_num(s.get("weight"), 0.0) for s in spot) / total
+    return spot_tasks / tasks
 
 
 @_prices("aws:ecs/service:Service")
@@ -619,12 +620,99 @@ def _ecs_service(r: Resource, c: _Ctx) -> tuple[float, str]:
     vcpu = _num(td.inputs.get("cpu"), 256) / 1024.0
     mem_gb = _num(td.inputs.get("memory"), 512) / 1024.0
     arch = "arm64" if _str(_get(td.inputs.get("runtimePlatform"), "cpuArchitecture")) == "ARM64" else "x86_64"
-    spot = _spot_fraction(r)
+    spot = _spot_fraction(r, tasks)
     on_demand = vcpu * c.price(f"fargate.vcpu.{arch}") + mem_gb * c.price(f"fargate.gb.{arch}")
     spot_rate = vcpu * c.price(f"fargate.spot.vcpu.{arch}") + mem_gb * c.price(f"fargate.spot.gb.{arch}")
     hourly = (1 - spot) * on_demand + spot * spot_rate
     return tasks * c.hours * hourly, (f"{tasks:g} task(s) avg x {vcpu:g} vCPU/{mem_gb:g} GB {arch}"
                                       + (f", {spot:.0%} Spot" if spot else ""))
+
+
+# --- AWS DMS (replication during the parallel run) -----------------------------------------------
+
+DMS_PREFIX: Final = "aws:dms/"
+_DMS_INCLUDED_OTHER_FAMILIES: Final = ("c4", "r4", "r5")  # prices.json assumptionSources
+
+
+def _dms_included_gb(instance_class: str, c: _Ctx) -> float:
+    family = instance_class.split(".")[1] if instance_class.count(".") >= 2 else ""
+    if family in ("t2", "t3"):
+        return float(c.p.assumptions.get("dmsIncludedStorageGbBurstable", 0))
+    if family in _DMS_INCLUDED_OTHER_FAMILIES:
+        return float(c.p.assumptions.get("dmsIncludedStorageGbOther", 0))
+    return 0.0
+
+
+@_prices("aws:dms/replicationInstance:ReplicationInstance")
+def _dms_instance(r: Resource, c: _Ctx) -> tuple[float, str]:
+    cls = _str(r.inputs.get("replicationInstanceClass"))
+    multi = r.inputs.get("multiAz") is True
+    factor = float(c.p.assumptions.get("dmsMultiAzFactor", 2)) if multi else 1.0
+    compute = c.price(f"dms.instance.{cls}") * factor * c.hours
+    gb = _num(r.inputs.get("allocatedStorage"), 50.0)  # the DMS API default allocation
+    billed = max(0.0, gb - _dms_included_gb(cls, c))
+    storage = billed * c.price("dms.storage.gp2" + (".multiAz" if multi else ""))
+    return compute + storage, (f"{cls} {'Multi-AZ' if multi else 'Single-AZ'} {c.hours:g} h + {gb:g} GB "
+                               f"({billed:g} GB beyond the included storage)")
+
+
+@_prices("aws:dms/replicationConfig:ReplicationConfig")
+def _dms_serverless(r: Resource, c: _Ctx) -> tuple[float, str]:
+    """DMS Serverless bills DCU-hours; with no source activity it scales down to ``minCapacityUnits``
+    (DMS API reference, ComputeConfig), so the floor is priced: the full load runs higher, up to
+    ``maxCapacityUnits``."""
+    compute = r.inputs.get("computeConfig") or {}
+    low = _num(_get(compute, "minCapacityUnits"), 1.0) or 1.0
+    high = _num(_get(compute, "maxCapacityUnits"), low)
+    multi = _get(compute, "multiAz") is True
+    factor = float(c.p.assumptions.get("dmsMultiAzFactor", 2)) if multi else 1.0
+    hourly = c.price("dms.serverless.dcuHour")
+    return (low * factor * c.hours * hourly,
+            f"{low:g} DCU floor{' Multi-AZ' if multi else ''} (up to {high:g} DCU while loading: "
+            f"${high * factor * c.hours * hourly:,.2f}/month)")
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """The parallel-run month (blue and green side by side, replication between them) against the
+    steady state after blue is retired. ``blue_usd`` is the profile's ``blueMonthlyUsd`` (blue's own
+    bill outside this stack), None when not given: then the parallel run is unknown."""
+
+    blue_usd: float | None
+    green_usd: float  # everything this stack plans except replication
+    replication_usd: float  # the aws:dms/* lines
+    replication_unpriced: tuple[str, ...] = ()  # DMS lines with no price (their cost is missing above)
+
+    @property
+    def parallel_run_usd(self) -> float | None:
+        if self.blue_usd is None:
+            return None
+        return round(self.blue_usd + self.green_usd + self.replication_usd, 2)
+
+    @property
+    def steady_state_usd(self) -> float:
+        return round(self.green_usd, 2)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"parallelRunUsd": self.parallel_run_usd, "steadyStateUsd": self.steady_state_usd,
+                "blueUsd": self.blue_usd, "greenUsd": round(self.green_usd, 2),
+                "replicationUsd": round(self.replication_usd, 2),
+                "replicationUnpriced": list(self.replication_unpriced)}
+
+
+def steady_state(report: CostReport) -> CostReport:
+    """The month after the cutover: without the replication, which leaves the stack once every
+    dataset's writer is green (``cutover/data_guard.py``). The budgets are steady-state targets."""
+    return CostReport([line for line in report.lines if not line.type.startswith(DMS_PREFIX)])
+
+
+def overlap(report: CostReport, usage: Mapping[str, Any]) -> Overlap:
+    dms = [line for line in report.lines if line.type.startswith(DMS_PREFIX)]
+    replication = sum(line.monthly_usd for line in dms)
+    raw = usage.get("blueMonthlyUsd")
+    blue = None if raw is None or isinstance(raw, bool) else max(0.0, _num(raw))
+    return Overlap(blue_usd=blue, green_usd=report.total_usd - replication, replication_usd=replication,
+                   replication_unpriced=tuple(line.name for line in dms if line.detail.startswith(UNPRICED)))
 
 
 # --- entry point ----------------------------------------------------------------------------------

@@ -105,3 +105,14 @@ def test_without_cdn_only_80_and_443_are_open_to_the_world() -> None:
     assert all(r.inputs["fromPort"] == r.inputs["toPort"] for r in plan.of_type(INGRESS))
     assert len(plan.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")) == 1
     assert plan.stack_outputs["listener"].startswith("arn:aws:elasticloadbalancing:")
+
+
+def test_access_logs_outlive_the_load_balancer_in_prod_only() -> None:
+    prod, dev = planned("prod", "profile=tracetrack-ecs"), planned("dev", "profile=tracetrack-ecs")
+    logs = prod.one("aws:s3/bucket:Bucket", "alb-logs")
+    assert logs.protect and logs.retain_on_delete and logs.inputs["forceDestroy"] is False
+    (rule,) = prod.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                       "alb-logs-lifecycle").inputs["rules"]
+    assert rule["expiration"] == {"days": 90}  # alb.accessLogDays: max(log retention, 30)
+    dev_logs = dev.one("aws:s3/bucket:Bucket", "alb-logs")
+    assert not dev_logs.protect and not dev_logs.retain_on_delete and dev_logs.inputs["forceDestroy"] is True

@@ -135,3 +135,13 @@ def test_zero_acu_needs_an_auto_pause_engine_version(version: str, minimum: str)
 def test_auto_pause_versions_accept_zero(version: str) -> None:
     cfg = _cfg("dev", engineVersion=version)
     assert cfg.aurora is not None and cfg.aurora.min_capacity == 0
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_aws_owns_the_minor_version_after_creation(stack: str) -> None:
+    plan = _plan(stack)
+    cluster = plan.one(CLUSTER)
+    assert cluster.inputs["engineVersion"] == "16.6"  # the auto-pause floor the parser checked
+    assert "engineVersion" in cluster.ignore_changes
+    for instance in plan.of_type(INSTANCE):
+        assert instance.inputs["autoMinorVersionUpgrade"] is True and "engineVersion" in instance.ignore_changes

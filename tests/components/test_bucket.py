@@ -74,3 +74,16 @@ def test_cors_only_when_origins_are_given() -> None:
     cors = build(cors_origins=("https://gabi.yoga",), cors_methods=("GET", "PUT")).one(
         "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").inputs["corsRules"][0]
     assert cors["allowedOrigins"] == ["https://gabi.yoga"] and cors["allowedMethods"] == ["GET", "PUT"]
+
+
+def test_a_retained_bucket_keeps_its_configuration_when_it_leaves_the_stack() -> None:
+    # Deleting a child calls DeleteBucketLifecycle, DeleteBucketPolicy, DeletePublicAccessBlock... on a
+    # bucket that stays in AWS: its objects would never expire and it would lose its guards.
+    kept = build(retain=True)
+    bucket = kept.one("aws:s3/bucket:Bucket")
+    assert bucket.protect and bucket.retain_on_delete and bucket.inputs["forceDestroy"] is False
+    children = [r for r in kept if r.custom and r.type != "aws:s3/bucket:Bucket"]
+    assert len(children) >= 6 and all(r.retain_on_delete for r in children)
+    disposable = build(retain=False)
+    assert not any(r.retain_on_delete or r.protect for r in disposable if r.custom)
+    assert disposable.one("aws:s3/bucket:Bucket").inputs["forceDestroy"] is True

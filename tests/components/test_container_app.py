@@ -8,6 +8,8 @@ from typing import Any
 from cutover.plan.model import Plan, PlannedResource
 from tests.conftest import planned
 
+# blue's database secret, from profiles/tracetrack-ecs.yaml migrations.main.source
+BLUE_DB_SECRET = "arn:aws:secretsmanager:us-east-1:111111111111:secret:tracetrack-replit-db-AbCdEf"
 SERVICE = "aws:ecs/service:Service"
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -129,6 +131,9 @@ def test_no_plaintext_secrets_in_container_definitions() -> None:
                               {"name": "SESSION_SECRET", "valueFrom": secrets["secrets-session-secret"]}]
     env = {e["name"]: e["value"] for e in app["environment"]}
     assert {"DB_HOST", "DB_SECRET_ARN", "REDIS_HOST", "REDIS_AUTH_SECRET_ARN", "APP_ENV"} <= set(env)
+    # The data plan's writer is blue and Route 53 cannot route writes: green uses blue's database (the
+    # one written copy) through blue's own secret ARN, never its RDS instance's master secret.
+    assert env["DB_SECRET_ARN"] == BLUE_DB_SECRET and "DB_USER" not in env
     values = {r.outputs["result"] for r in plan.of_type("random:index/randomPassword:RandomPassword")}
     text = plan.one(TASK).inputs["containerDefinitions"]
     assert not any(v in text for v in values)
@@ -154,5 +159,28 @@ def test_stores_admit_the_service_by_reference() -> None:
     app_sg = _sg_id(plan, "app-sg")
     rules: list[PlannedResource] = [r for r in plan.of_type(INGRESS)
                                     if r.inputs.get("referencedSecurityGroupId") == app_sg]
-    assert sorted((r.inputs["securityGroupId"], r.inputs["fromPort"]) for r in rules) == sorted(
-        [(_sg_id(plan, "postgres-sg"), 5432), (_sg_id(plan, "cache-main-sg"), 6379)])
+    # green's own PostgreSQL admits it only once it writes there (the writer flip): until then the
+    # service writes through to blue's database, the one written copy (cutover/data_guard.py)
+    assert sorted((r.inputs["securityGroupId"], r.inputs["fromPort"]) for r in rules) == [
+        (_sg_id(plan, "cache-main-sg"), 6379)]
+
+
+def test_service_waits_for_the_clusters_capacity_providers() -> None:
+    # CreateService with a FARGATE/FARGATE_SPOT strategy fails until PutClusterCapacityProviders has
+    # associated them (ECS API, CapacityProviderStrategyItem: "Only capacity providers that are already
+    # associated with a cluster ... can be used"); the service references only the cluster's ARN.
+    for stack in ("dev", "prod"):
+        plan = _plan(stack)
+        cp = plan.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+        assert cp.urn in plan.one(SERVICE).dependencies
+
+
+def test_spot_tasks_run_on_a_platform_that_places_them() -> None:
+    # FARGATE_SPOT runs X86_64 Linux tasks on platform 1.3.0+ and ARM64 on 1.4.0+ (ECS API reference,
+    # CapacityProviderStrategyItem): LATEST resolves to 1.4.0 for Linux.
+    for stack in ("dev", "prod"):
+        plan = _plan(stack)
+        svc = plan.one(SERVICE).inputs
+        assert any(s["capacityProvider"] == "FARGATE_SPOT" for s in svc["capacityProviderStrategies"])
+        assert svc["platformVersion"] == "LATEST"
+        assert plan.one(TASK).inputs["runtimePlatform"]["operatingSystemFamily"] == "LINUX"

@@ -73,6 +73,7 @@ class FakeOpener:
 def _env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("API_URL", "https://app.example.com/api/fast_parent_scan")
     monkeypatch.setenv("API_KEY_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf")
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/dlq")
     monkeypatch.setattr(ingest, "_api_key", None)
 
 
@@ -94,14 +95,65 @@ def test_rotated_key_is_refreshed_once() -> None:
     assert [r.get_header("X-device-api-key") for r in opener.requests] == ["old", "new"]
 
 
-def test_server_errors_retry_client_errors_drop() -> None:
+def test_server_errors_retry_client_errors_dead_letter() -> None:
     with pytest.raises(ingest.RetryableError):
         ingest.handler({"thingName": "s1"}, opener=FakeOpener(503), secrets_client=FakeSecrets("k"))
     with pytest.raises(ingest.RetryableError):
         ingest.handler({"thingName": "s1"}, opener=FakeOpener(urllib.error.URLError("down")),
                        secrets_client=FakeSecrets("k"))
-    assert ingest.handler({"thingName": "s1"}, opener=FakeOpener(422),
-                          secrets_client=FakeSecrets("k")) == {"status": "rejected", "httpStatus": 422}
+    queue = FakeQueue()
+    assert ingest.handler({"thingName": "s1"}, opener=FakeOpener(422), secrets_client=FakeSecrets("k"),
+                          sqs_client=queue) == {"status": "dead-lettered", "httpStatus": 422,
+                                                "reason": "the app rejected the scan with 422"}
     opener = FakeOpener()
-    assert ingest.handler({"qr": "x"}, opener=opener, secrets_client=FakeSecrets("k"))["status"] == "dropped"
-    assert opener.requests == []
+    assert ingest.handler({"qr": "x"}, opener=opener, secrets_client=FakeSecrets("k"),
+                          sqs_client=queue)["status"] == "dead-lettered"
+    assert opener.requests == [] and [m["event"] for m in queue.messages] == [{"thingName": "s1"}, {"qr": "x"}]
+
+
+class FakeQueue:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def send_message(self, QueueUrl: str, MessageBody: str) -> dict[str, str]:  # noqa: N803 (boto3 names)
+        assert QueueUrl == "https://sqs.us-east-1.amazonaws.com/123456789012/dlq"
+        self.messages.append(json.loads(MessageBody))
+        return {"MessageId": "m"}
+
+
+def test_every_failed_scan_reaches_an_encrypted_alarmed_dead_letter_queue() -> None:
+    plan = planned("prod", "profile=tracetrack-ecs")
+    queue = plan.one("aws:sqs/queue:Queue", "devices-dlq")
+    key = plan.one("aws:kms/key:Key", "devices-dlq-key")
+    assert queue.inputs["kmsMasterKeyId"] == key.outputs["arn"] and key.inputs["enableKeyRotation"] is True
+    assert "sqsManagedSseEnabled" not in queue.inputs
+    fn = plan.one("aws:lambda/function:Function", "devices-fn")
+    assert fn.inputs["environment"]["variables"]["DEAD_LETTER_QUEUE_URL"] == queue.outputs["url"]
+    # IoT invokes Lambda asynchronously: Lambda's retries (at most 2) within the event's maximum
+    # age (at most 6 h), then the on-failure destination (Lambda developer guide, async invocation).
+    cfg = plan.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "devices-fn").inputs
+    assert (cfg["maximumRetryAttempts"], cfg["maximumEventAgeInSeconds"]) == (2, 21600)
+    assert cfg["destinationConfig"] == {"onFailure": {"destination": queue.outputs["arn"]}}
+    rule = plan.one("aws:iot/topicRule:TopicRule").inputs
+    assert rule["errorAction"]["sqs"]["queueUrl"] == queue.outputs["url"]
+    # Both producers may use the queue's key (SQS: SendMessage to an SSE-KMS queue needs
+    # kms:GenerateDataKey and kms:Decrypt).
+    for policy in ("devices-fn", "devices-rule"):
+        by_sid = {s["Sid"]: s for s in json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", policy).inputs["policy"])
+                  ["Statement"]}
+        assert by_sid["DeadLetterQueue"]["Resource"] == [queue.outputs["arn"]]
+        assert by_sid["DeadLetterQueueKey"] == {"Sid": "DeadLetterQueueKey", "Effect": "Allow",
+                                                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                                                "Resource": [key.outputs["arn"]]}
+    alarms = {a.name: a.inputs for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+              if a.name.startswith("devices-")}
+    topic = plan.one("aws:sns/topic:Topic", "devices-alerts").outputs["arn"]
+    depth, delivery = alarms["devices-dlq-depth"], alarms["devices-destination-failures"]
+    assert (depth["namespace"], depth["metricName"], depth["dimensions"]) == (
+        "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue.inputs["name"]})
+    assert (delivery["namespace"], delivery["metricName"], delivery["dimensions"]) == (
+        "AWS/Lambda", "DestinationDeliveryFailures", {"FunctionName": fn.outputs["name"]})
+    for alarm in (depth, delivery):
+        assert (alarm["comparisonOperator"], alarm["threshold"], alarm["alarmActions"]) == (
+            "GreaterThanThreshold", 0, [topic])
+    assert plan.one("aws:sns/topic:Topic", "devices-alerts").inputs["kmsMasterKeyId"]

@@ -57,3 +57,19 @@ def test_blue_alb_has_a_regional_waf_and_no_cloudfront_of_its_own() -> None:
     acl = plan.one("aws:wafv2/webAcl:WebAcl", "regional-waf")
     assert acl.inputs["scope"] == "REGIONAL" and assoc[0].inputs["webAclArn"] == acl.outputs["arn"]
     assert not [r for r in plan.of_type("aws:cloudfront/distribution:Distribution") if r.name.startswith("blue")]
+
+
+def test_every_blue_service_waits_for_the_shared_clusters_capacity_providers() -> None:
+    plan = _plan()
+    (cp,) = plan.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    services = plan.of_type("aws:ecs/service:Service")
+    assert len(services) == 2 and all(cp.urn in s.dependencies for s in services)
+
+
+def test_blue_alb_access_logs_are_retained_in_prod_and_expire_by_lifecycle() -> None:
+    plan = _plan()
+    bucket = plan.one("aws:s3/bucket:Bucket", "blue-alb-logs")
+    assert bucket.protect and bucket.retain_on_delete and bucket.inputs["forceDestroy"] is False
+    (rule,) = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                       "blue-alb-logs-lifecycle").inputs["rules"]
+    assert rule["expiration"]["days"] >= 30

@@ -15,7 +15,11 @@ from components.front_door import (
     Endpoint,
     FrontDoor,
     FrontDoorArgs,
+    GreenService,
+    alb_path_pattern,
+    alb_rule_plan,
     alias_weights,
+    patterns_overlap,
     record_type,
 )
 from components.serverless import ServerlessApp, ServerlessAppArgs
@@ -24,6 +28,7 @@ from cutover.config.environment import DEFAULTS
 from cutover.config.reader import Reader
 from cutover.config.serverless import parse_serverless
 from cutover.config.traffic import TLS13_POLICY, TrafficConfig, parse_traffic
+from cutover.errors import ConfigError
 from cutover.naming import Namer
 from cutover.plan.model import Plan
 from tests.conftest import plan_components
@@ -50,7 +55,7 @@ def traffic(doc: dict[str, Any], green_weight: int = 0, retire: str = "none") ->
 
 
 def plan_door(doc: dict[str, Any], weight: int, blue: Endpoint | None, green: Endpoint | None,
-              env: str = "prod") -> tuple[Plan, list[FrontDoor]]:
+              env: str = "prod", services: dict[str, GreenService] | None = None) -> tuple[Plan, list[FrontDoor]]:
     built: list[FrontDoor] = []
     cfg = traffic(doc, weight, {(True, False): "green", (False, True): "blue"}.get((green is None, blue is None),
                                                                                "none"))
@@ -58,7 +63,8 @@ def plan_door(doc: dict[str, Any], weight: int, blue: Endpoint | None, green: En
     def program() -> None:
         built.append(FrontDoor("door", FrontDoorArgs(
             cfg, Namer("yoga", env), DEFAULTS[Environment(env)], weight, "123456789012", "us-east-1", blue, green,
-            placement=AlbPlacement("vpc-1", "10.42.0.0/16", ["subnet-a", "subnet-b"], ["rtb-public"]))))
+            placement=AlbPlacement("vpc-1", "10.42.0.0/16", ["subnet-a", "subnet-b"], ["rtb-public"]),
+            green_services=services or {})))
 
     return plan_components(program, stack=env), built
 
@@ -238,3 +244,102 @@ def test_retire_blue_leaves_the_new_version_as_the_only_primary() -> None:
     alias = plan.one("aws:lambda/alias:Alias", "sls-api-live")
     assert alias.inputs["functionVersion"] == plan.one("aws:lambda/function:Function", "sls-api").outputs["version"]
     assert "routingConfig" not in alias.inputs
+
+
+# ── alb: per-service routing ────────────────────────────────────────────────────────────────────
+
+API_ARN = "arn:aws:lambda:us-east-1:123456789012:function:yoga-prod-api:live"
+SERVICES = {"site": GreenService(ALIAS_ARN, ("/", "/about")),
+            "api": GreenService(API_ARN, ("/api/items", "/api/items/{id}", "/api/items/{id}/parts/{part}",
+                                          "/api/orders", "/api/orders/{id}", "/api/users/{proxy+}"))}
+
+
+def test_route_paths_become_alb_path_patterns() -> None:
+    assert alb_path_pattern("/blog") == "/blog"
+    assert alb_path_pattern("/blog/{id}/publish") == "/blog/*/publish"
+    assert alb_path_pattern("/files/{proxy+}") == "/files/*"
+    assert alb_path_pattern("/") == "/"
+
+
+@pytest.mark.parametrize(("a", "b", "overlap"), [
+    ("/blog", "/blog", True), ("/blog", "/blogs", False), ("/blog/*", "/blog", False),
+    ("/blog/*", "/blog/1/publish", True), ("/*", "/auth/login", True), ("/a/*/x", "/a/b/*", True),
+    ("/auth/*", "/payment/*", False), ("*x", "*y", False), ("/a?c", "/abc", True), ("/a?c", "/ac", False),
+])
+def test_patterns_overlap_like_alb_matches(a: str, b: str, overlap: bool) -> None:
+    """ALB path patterns: * matches 0 or more characters, ? exactly one (pulumi_aws ListenerRule docs)."""
+    assert patterns_overlap(a, b) is overlap and patterns_overlap(b, a) is overlap
+
+
+def test_rules_respect_alb_per_rule_limits_and_priorities_are_unique() -> None:
+    plans = alb_rule_plan({s: g.paths for s, g in SERVICES.items()})
+    by_service = {s: [p for p in plans if p.service == s] for s in SERVICES}
+    assert [p.patterns for p in by_service["site"]] == [("/", "/about")]
+    # ALB quotas: at most 5 condition values and 5 wildcards per rule
+    assert all(len(p.patterns) <= 5 and sum(x.count("*") for x in p.patterns) <= 5 for p in plans)
+    assert [x for p in by_service["api"] for x in p.patterns] == [
+        "/api/items", "/api/items/*", "/api/items/*/parts/*", "/api/orders", "/api/orders/*", "/api/users/*"]
+    assert len(by_service["api"]) == 2
+    priorities = [p.priority for p in plans]
+    assert len(set(priorities)) == len(priorities) and all(1 <= p <= 50000 for p in priorities)
+
+
+def test_adding_a_service_keeps_the_other_services_priorities() -> None:
+    before = {(p.service, p.index): p.priority for p in alb_rule_plan({s: g.paths for s, g in SERVICES.items()})}
+    after = {(p.service, p.index): p.priority for p in alb_rule_plan(
+        {**{s: g.paths for s, g in SERVICES.items()}, "aaa": ("/aaa",), "zzz": ("/zzz/{id}",)})}
+    assert {k: v for k, v in after.items() if k in before} == before
+
+
+@pytest.mark.parametrize(("services", "key", "message"), [
+    ({"a": ("/items",), "b": ("/items",)}, "services.b.routes", "can match the same request"),
+    ({"a": ("/{proxy+}",), "b": ("/auth/login",)}, "services.b.routes", "can match the same request"),
+    ({"a": ("/" + "x" * 130,)}, "services.a.routes", "at most 128"),
+    ({"a": ("/{a}/{b}/{c}/{d}/{e}/{f}",)}, "services.a.routes", "wildcards"),
+    ({f"s{i}": tuple(f"/s{i}/p{j}" for j in range(10)) for i in range(51)}, "services", "at most 100"),
+])
+def test_over_limit_or_ambiguous_routing_is_refused(services: dict[str, tuple[str, ...]], key: str,
+                                                    message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as err:
+        alb_rule_plan(services)
+    assert err.value.key == key
+
+
+@settings(max_examples=10)
+@given(st.integers(0, 100))
+def test_each_service_rule_sends_exactly_green_weight_to_its_own_lambda(weight: int) -> None:
+    plan, (door,) = plan_door(ALB_DOC, weight, ALB_BLUE, ALB_GREEN, services=SERVICES)
+    tgs = {r.outputs["arn"]: r.name for r in plan.of_type("aws:lb/targetGroup:TargetGroup")}
+    rules = plan.of_type("aws:lb/listenerRule:ListenerRule")
+    assert sorted(r.name for r in rules) == ["door-rule-api", "door-rule-api-2", "door-rule-site"]
+    for rule in rules:
+        (action,) = rule.inputs["actions"]
+        weights = {tgs[t["arn"]]: t["weight"] for t in action["forward"]["targetGroups"]}
+        own = "door-green" if rule.name == "door-rule-site" else "door-green-api"  # site: the default service
+        assert weights == {"door-blue": 100 - weight, own: weight}
+        assert rule.inputs["listenerArn"] == plan.one("aws:lb/listener:Listener", "door-https").outputs["arn"]
+    assert alb_green_share(plan) == pytest.approx(weight)  # the default action is unchanged
+    assert sorted(door.service_target_group_arn_suffixes) == ["api", "site"]
+
+
+def test_each_service_has_its_own_lambda_target_group_and_scoped_permission() -> None:
+    plan, _ = plan_door(ALB_DOC, 5, ALB_BLUE, ALB_GREEN, services=SERVICES)
+    tg = plan.one("aws:lb/targetGroup:TargetGroup", "door-green-api")
+    assert (tg.inputs["targetType"], tg.inputs["name"]) == ("lambda", "yoga-prod-green-api")
+    perm = plan.one("aws:lambda/permission:Permission", "door-green-api-invoke")
+    assert (perm.inputs["principal"], perm.inputs["sourceArn"], perm.inputs["action"]) == (
+        "elasticloadbalancing.amazonaws.com", tg.outputs["arn"], "lambda:InvokeFunction")
+    assert (perm.inputs["function"], perm.inputs["qualifier"]) == ("yoga-prod-api", "live")
+    attach = plan.one("aws:lb/targetGroupAttachment:TargetGroupAttachment", "door-green-api-alias")
+    assert attach.inputs["targetId"] == API_ARN and perm.urn in attach.dependencies
+    # the default service keeps its one target group and permission: nothing of it is replaced
+    assert len([r for r in plan.of_type("aws:lambda/permission:Permission") if "site" in r.name]) == 0
+    assert plan.one("aws:lambda/permission:Permission", "door-green-invoke").inputs["function"] == "yoga-prod-blog"
+
+
+def test_retired_colors_and_per_service_rules() -> None:
+    plan, _ = plan_door(ALB_DOC, 100, None, ALB_GREEN, services=SERVICES)  # retire=blue: green only
+    for rule in plan.of_type("aws:lb/listenerRule:ListenerRule"):
+        assert [t["weight"] for t in rule.inputs["actions"][0]["forward"]["targetGroups"]] == [100]
+    plan, _ = plan_door(ALB_DOC, 0, ALB_BLUE, None, services=SERVICES)  # retire=green: no green rules
+    assert not plan.of_type("aws:lb/listenerRule:ListenerRule")

@@ -88,9 +88,57 @@ def test_every_alarm_notifies_the_encrypted_topic() -> None:
         assert alarm.inputs["alarmActions"] == [topic.outputs["arn"]]
     sub = plan.one("aws:sns/topicSubscription:TopicSubscription").inputs
     assert sub["protocol"] == "email" and sub["endpoint"] == "ops@example.com"
-    key_policy = json.loads(plan.one("aws:kms/key:Key").inputs["policy"])
-    services = key_policy["Statement"][1]["Principal"]["Service"]
-    assert set(services) == {"cloudwatch.amazonaws.com", "budgets.amazonaws.com"}
+
+
+# What AWS documents for each publisher of an encrypted topic (SNS developer guide, "Enable
+# compatibility between event sources from AWS services and encrypted topics": the service principal
+# gets kms:GenerateDataKey* and kms:Decrypt; CloudWatch alarms publish as arn:aws:cloudwatch:<region>:
+# <account>:alarm:<name>; AWS Cost Management guide, "Creating an Amazon SNS topic for budget
+# notifications": aws:SourceAccount and aws:SourceArn arn:aws:budgets::<account>:*).
+ACCOUNT, REGION = "123456789012", "us-east-1"
+EXPECTED_CONDITIONS = {
+    "cloudwatch.amazonaws.com": {"StringEquals": {"aws:SourceAccount": ACCOUNT},
+                                 "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:*"}},
+    "budgets.amazonaws.com": {"StringEquals": {"aws:SourceAccount": ACCOUNT},
+                              "ArnLike": {"aws:SourceArn": f"arn:aws:budgets::{ACCOUNT}:*"}},
+}
+
+
+def test_key_policy_lets_each_publisher_encrypt_with_its_documented_conditions() -> None:
+    plan = build({"dbCpuPercent": 80})
+    statements = json.loads(plan.one("aws:kms/key:Key").inputs["policy"])["Statement"]
+    admin = [s for s in statements if s["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}]
+    assert admin == [{"Sid": "AccountAdministers", "Effect": "Allow",
+                      "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}]
+    services = {s["Principal"]["Service"]: s for s in statements if "Service" in s["Principal"]}
+    assert set(services) == set(EXPECTED_CONDITIONS) and len(statements) == 3
+    for service, s in services.items():
+        assert s["Effect"] == "Allow" and s["Resource"] == "*"
+        assert sorted(s["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+        assert s["Condition"] == EXPECTED_CONDITIONS[service]
+
+
+def test_topic_policy_admits_each_publisher_only_for_this_account_and_over_tls() -> None:
+    plan = build({"dbCpuPercent": 80})
+    topic_arn = plan.one("aws:sns/topic:Topic").outputs["arn"]
+    statements = json.loads(plan.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])["Statement"]
+    allows = {s["Principal"]["Service"]: s for s in statements if s["Effect"] == "Allow"}
+    assert set(allows) == set(EXPECTED_CONDITIONS)
+    for service, s in allows.items():
+        assert s["Action"] == "SNS:Publish" and s["Resource"] == topic_arn
+        assert s["Condition"] == EXPECTED_CONDITIONS[service]
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_a_topic_for_alarms_only_admits_no_budgets_and_unknown_publishers_are_refused() -> None:
+    from components.alert_topic import CLOUDWATCH, key_policy, topic_policy
+    kp = key_policy(ACCOUNT, REGION, (CLOUDWATCH,))
+    assert [s["Principal"] for s in kp["Statement"][1:]] == [{"Service": CLOUDWATCH}]
+    tp = topic_policy("arn:aws:sns:us-east-1:123456789012:t", ACCOUNT, REGION, (CLOUDWATCH,))
+    assert [s["Principal"] for s in tp["Statement"] if s["Effect"] == "Allow"] == [{"Service": CLOUDWATCH}]
+    with pytest.raises(ValueError, match=r"events\.amazonaws\.com"):
+        key_policy(ACCOUNT, REGION, ("events.amazonaws.com",))
 
 
 def test_no_subscription_without_an_email() -> None:

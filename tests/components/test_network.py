@@ -132,3 +132,33 @@ def test_outputs_are_exposed() -> None:
     plan = plan_components(program)
     assert len(plan.stack_outputs["private"]) == 2
     assert holder["n"].has_internet_egress
+
+
+def test_nat_instance_boot_outlasts_the_eip_association_and_forwards() -> None:
+    plan = build(NatMode.INSTANCE)
+    nat = plan.one("aws:ec2/instance:Instance").inputs
+    # A NAT forwards traffic neither from nor to itself: EC2's source/destination check must be off.
+    assert nat["sourceDestCheck"] is False
+    script = nat["userData"]
+    # The package install retries instead of ending the boot under `set -e` while the instance
+    # has no route out yet (the Elastic IP is associated only after the instance runs).
+    loop = script[script.index("for attempt"):script.index("done")]
+    assert "dnf install -y iptables-services && break" in loop and "sleep" in loop
+    assert script.count("dnf install") == 1
+    assert script.index("done") < script.index("systemctl enable --now iptables")
+
+
+def test_nat_instance_status_checks_recover_and_reboot_it() -> None:
+    plan = build(NatMode.INSTANCE)
+    instance_id = plan.one("aws:ec2/instance:Instance").id
+    alarms = {a.inputs["metricName"]: a.inputs for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert set(alarms) == {"StatusCheckFailed_System", "StatusCheckFailed_Instance"}
+    # EC2 alarm actions as the CloudWatch API lists them (PutMetricAlarm AlarmActions).
+    expected = {"StatusCheckFailed_System": "arn:aws:automate:us-east-1:ec2:recover",
+                "StatusCheckFailed_Instance": "arn:aws:automate:us-east-1:ec2:reboot"}
+    for metric, alarm in alarms.items():
+        assert alarm["namespace"] == "AWS/EC2" and alarm["dimensions"] == {"InstanceId": instance_id}
+        assert alarm["alarmActions"] == [expected[metric]]
+        assert (alarm["statistic"], alarm["threshold"], alarm["comparisonOperator"]) == (
+            "Maximum", 1, "GreaterThanOrEqualToThreshold")
+    assert not build(NatMode.GATEWAY).of_type("aws:cloudwatch/metricAlarm:MetricAlarm")

@@ -51,19 +51,26 @@ def test_pos_consumers_reach_the_proxy_not_the_instance() -> None:
     assert pool["maxConnectionsPercent"] == 90
 
     db_sg, proxy_sg = _sg(plan, "postgres-sg"), _sg(plan, "postgres-proxy-sg")
+    # The data plan's DMS replication and verifier connect to the instance with the master secret's
+    # password (the proxy requires IAM authentication): they are the only ones besides the proxy.
+    data = {_sg(plan, "migration-main-sg"), _sg(plan, "verifier-sg")}
     into_db = [r.inputs["referencedSecurityGroupId"] for r in plan.of_type(INGRESS)
-               if r.inputs["securityGroupId"] == db_sg]
-    assert into_db == [proxy_sg]  # nothing reaches the instance around the proxy
+               if r.inputs["securityGroupId"] == db_sg and r.inputs["referencedSecurityGroupId"] not in data]
+    assert into_db == [proxy_sg]  # nothing else reaches the instance around the proxy
     into_proxy = [r for r in plan.of_type(INGRESS) if r.inputs["securityGroupId"] == proxy_sg]
-    assert into_proxy and all(r.inputs["fromPort"] == 5432 and "cidrIpv4" not in r.inputs for r in into_proxy)
+    assert all(r.inputs["fromPort"] == 5432 and "cidrIpv4" not in r.inputs for r in into_proxy)
 
     fn = plan.one("aws:lambda/function:Function", "serverless-products")
     env = fn.inputs["environment"]["variables"]
-    assert env["DB_HOST"] == proxy.outputs["endpoint"] and env["DB_PORT"] == "5432"
     statements = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "serverless-products").inputs["policy"])
     (db_stmt,) = [s for s in statements["Statement"] if s.get("Sid") == "UseDatabaseMain"]
-    prx = proxy.outputs["arn"].split(":")[-1]
-    assert db_stmt["Resource"] == [f"arn:aws:rds-db:us-east-1:123456789012:dbuser:{prx}/*", secret]
+    # Dataset main is written by blue (profiles/pos-serverless.yaml migrations) and Route 53 cannot route
+    # writes: green's services use blue's database, the one written copy, from greenWeight 0 on
+    # (cutover/data_guard.py green_uses_source), and never this instance's master secret.
+    blue_secret = "arn:aws:secretsmanager:us-east-1:111111111111:secret:pos-blue-db-AbCdEf"
+    assert env["DB_HOST"] == "db.pos.example.com" and env["DB_SECRET_ARN"] == blue_secret
+    assert db_stmt == {"Sid": "UseDatabaseMain", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+                       "Resource": [blue_secret]}
 
 
 def test_pos_prod_single_az_keeps_backups_snapshot_protection_and_its_waiver() -> None:
@@ -75,3 +82,12 @@ def test_pos_prod_single_az_keeps_backups_snapshot_protection_and_its_waiver() -
     assert set(i["tags"]) == {"cutover:suppress:rds-multi-az"}
     assert "100 USD" in i["tags"]["cutover:suppress:rds-multi-az"]
     assert "tags" not in planned("prod", "profile=tracetrack-ecs").one(INSTANCE).inputs  # no waiver, no tag
+
+
+def test_engine_version_is_the_major_so_minor_upgrades_do_not_drift() -> None:
+    # pulumi_aws rds.Instance engine_version: with auto_minor_version_upgrade "you can provide a prefix
+    # of the version such as 8.0 (for 8.0.36)"; a full minor would be rolled back by the next `up`.
+    for profile in ("tracetrack-ecs", "pos-serverless"):
+        db = planned("prod", f"profile={profile}").one(INSTANCE).inputs
+        assert db["engineVersion"] == "16" and db["autoMinorVersionUpgrade"] is True
+        assert db["allowMajorVersionUpgrade"] is False

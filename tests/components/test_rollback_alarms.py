@@ -109,8 +109,9 @@ def test_lambda_subscription_permission_and_function(yoga: Plan) -> None:
     perm = yoga.one("aws:lambda/permission:Permission")
     assert (perm.inputs["principal"], perm.inputs["sourceArn"], perm.inputs["action"]) == (
         "sns.amazonaws.com", topic.outputs["arn"], "lambda:InvokeFunction")
-    assert (fn.inputs["runtime"], fn.inputs["architectures"], fn.inputs["reservedConcurrentExecutions"]) == (
-        "python3.12", ["arm64"], 1)
+    assert (fn.inputs["runtime"], fn.inputs["architectures"]) == ("python3.12", ["arm64"])
+    # off by default: AWS refuses a reservation that leaves < 100 unreserved executions (new accounts: 10)
+    assert "reservedConcurrentExecutions" not in fn.inputs
     assert fn.inputs["tracingConfig"] == {"mode": "Active"} and fn.inputs["handler"] == "handler.handler"
     log = yoga.one("aws:cloudwatch/logGroup:LogGroup")
     assert log.inputs["name"] == f"/aws/lambda/{fn.inputs['name']}" and log.inputs["retentionInDays"] == 90
@@ -123,17 +124,22 @@ def test_lambda_subscription_permission_and_function(yoga: Plan) -> None:
 def test_alb_environment_and_policy(yoga: Plan) -> None:
     env = yoga.one("aws:lambda/function:Function").inputs["environment"]["variables"]
     assert env == {"FRONT_DOOR_KIND": "alb", "RECORD_PARAMETER": "/app/prod/rollback/record",
-                   "LISTENER_ARN": LISTENER, "BLUE_TARGET_GROUP_ARN": BLUE_TG, "GREEN_TARGET_GROUP_ARN": GREEN_TG}
+                   "LISTENER_ARN": LISTENER, "BLUE_TARGET_GROUP_ARN": BLUE_TG}
     by_sid = {s["Sid"]: s for s in policy(yoga)}
+    # Service Authorization Reference (ELB v2): ModifyListener on listener/app/..., ModifyRule on
+    # listener-rule/app/<lb>/<lb id>/<listener id>/<rule id>; the Describe* actions only on "*".
     assert by_sid["ShiftListener"]["Action"] == ["elasticloadbalancing:ModifyListener"]
     assert by_sid["ShiftListener"]["Resource"] == [LISTENER]
+    assert by_sid["ShiftRules"]["Action"] == ["elasticloadbalancing:ModifyRule"]
+    assert by_sid["ShiftRules"]["Resource"] == [
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/front/abc/def/*"]
     assert by_sid["ReadListener"]["Action"] == ["elasticloadbalancing:DescribeListeners",
-                                                "elasticloadbalancing:DescribeTargetGroups"]
+                                                "elasticloadbalancing:DescribeRules"]
     assert by_sid["ReadListener"]["Resource"] == ["*"]
     param_arn = yoga.one("aws:ssm/parameter:Parameter").outputs["arn"]
-    assert by_sid["WriteRollbackRecord"] == {"Sid": "WriteRollbackRecord", "Effect": "Allow",
-                                             "Action": ["ssm:PutParameter"], "Resource": [param_arn]}
-    assert set(by_sid) == {"OwnLogs", "Tracing", "WriteRollbackRecord", "ShiftListener", "ReadListener"}
+    assert by_sid["RollbackRecord"] == {"Sid": "RollbackRecord", "Effect": "Allow",
+                                        "Action": ["ssm:GetParameter", "ssm:PutParameter"], "Resource": [param_arn]}
+    assert set(by_sid) == {"OwnLogs", "Tracing", "RollbackRecord", "ShiftListener", "ShiftRules", "ReadListener"}
 
 
 def test_seed_001_thresholds_on_the_whole_green_load_balancer() -> None:
@@ -182,7 +188,7 @@ def test_seed_000_lambda_and_api_alarms_with_route53_policy() -> None:
     assert cond["route53:ChangeResourceRecordSetsNormalizedRecordNames"] == ["api.example.com"]
     assert by_sid["ReadRecords"] == {"Sid": "ReadRecords", "Effect": "Allow",
                                      "Action": ["route53:ListResourceRecordSets"], "Resource": zone}
-    assert set(by_sid) == {"OwnLogs", "Tracing", "WriteRollbackRecord", "ShiftRecords", "ReadRecords"}
+    assert set(by_sid) == {"OwnLogs", "Tracing", "RollbackRecord", "ShiftRecords", "ReadRecords"}
 
 
 def test_alias_kind_watches_the_new_version_and_may_only_touch_its_functions() -> None:
@@ -199,7 +205,7 @@ def test_alias_kind_watches_the_new_version_and_may_only_touch_its_functions() -
     # GetAlias/UpdateAlias authorize against the unqualified function ARN: exactly these two functions
     assert by_sid["ResetAliases"]["Resource"] == ["arn:aws:lambda:us-east-1:123456789012:function:waiterix-prod-ai",
                                                   "arn:aws:lambda:us-east-1:123456789012:function:waiterix-prod-api"]
-    assert set(by_sid) == {"OwnLogs", "Tracing", "WriteRollbackRecord", "ResetAliases"}
+    assert set(by_sid) == {"OwnLogs", "Tracing", "RollbackRecord", "ResetAliases"}
     assert [a for s in by_sid.values() for a in s["Action"] if a.startswith("lambda:")] == \
         ["lambda:GetAlias", "lambda:UpdateAlias"]
 
@@ -209,3 +215,29 @@ def test_no_trigger_without_metrics_is_refused() -> None:
 
     with pytest.raises((ValueError, ProgramError), match="no trigger"):
         plan_rollback("alb", RollbackConfig(lambda_error_percent=5))
+
+
+def test_reserved_concurrency_is_an_option() -> None:
+    plan = plan_rollback("alb", RollbackConfig(error_rate_percent=1, reserve_concurrency=True), alb=ALB)
+    assert plan.one("aws:lambda/function:Function").inputs["reservedConcurrentExecutions"] == 1
+
+
+def test_every_green_target_group_has_its_own_alarms() -> None:
+    services = {"auth": "targetgroup/yoga-prod-green-auth/3", "payment": "targetgroup/yoga-prod-green-payment/4"}
+    plan = plan_rollback("alb", RollbackConfig(error_rate_percent=1, latency_ms=2000, latency_minutes=10),
+                         alb=AlbMetrics(ALB.load_balancer_suffix, ALB.target_group_suffix, lambda_target=True,
+                                        service_target_groups=services))
+    found = alarms(plan)
+    assert set(found) == {"error-rate", "latency", "error-rate-auth", "latency-auth", "error-rate-payment",
+                          "latency-payment"}
+    for svc, suffix in [("", ALB.target_group_suffix), *((f"-{s}", tg) for s, tg in services.items())]:
+        dims = {"LoadBalancer": "app/yoga-prod-front/abc", "TargetGroup": suffix}
+        assert found[f"latency{svc}"].inputs["dimensions"] == dims
+        q = queries(found[f"error-rate{svc}"])
+        assert {x["metric"]["metricName"] for x in q.values() if "metric" in x} == {
+            "HTTPCode_Target_5XX_Count", "LambdaUserError", "LambdaInternalError", "RequestCount"}
+        assert all(x["metric"]["dimensions"] == dims for x in q.values() if "metric" in x)
+        common_alarm_settings(found[f"error-rate{svc}"], 1, 5)
+        common_alarm_settings(found[f"latency{svc}"], 2.0, 10)
+    rule = plan.one("aws:cloudwatch/compositeAlarm:CompositeAlarm").inputs["alarmRule"]
+    assert sorted(rule.split(" OR ")) == sorted(f'ALARM("{a.inputs["name"]}")' for a in found.values())

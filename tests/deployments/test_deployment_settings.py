@@ -111,6 +111,8 @@ def test_exact_resource_inventory(planned: Run) -> None:
         ("pulumiservice:index:DeploymentSettings", "settings-dev"),
         ("pulumiservice:index:DeploymentSettings", "settings-pr"),
         ("pulumiservice:index:DeploymentSettings", "settings-prod"),
+        ("pulumiservice:index:DriftSchedule", "drift-dev"),
+        ("pulumiservice:index:DriftSchedule", "drift-prod"),
         ("pulumiservice:index:PolicyGroup", "policy-dev"),
         ("pulumiservice:index:PolicyGroup", "policy-prod"),
         ("pulumiservice:index:Stack", "stack-pr"),
@@ -203,7 +205,27 @@ def test_exports_every_settings_id(planned: Run) -> None:
         "policyGroups": {"dev": "policy-dev-id", "prod": "policy-prod-id"},
         "prodApprovalRule": "prod-environment-approval-id",
         "reviewStackTemplate": "stack-pr-id",
+        "driftSchedules": {"dev": "drift-dev-id", "prod": "drift-prod-id"},
     }
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_drift_detection_reports_and_never_remediates(planned: Run, stack: str) -> None:
+    # Remediation would run `pulumi up` and restore a weight the rollback Lambda lowered: report only.
+    assert planned.one("pulumiservice:index:DriftSchedule", f"drift-{stack}") == {
+        "organization": "acme", "project": "cutover", "stack": stack, "scheduleCron": "0 */4 * * *",
+        "autoRemediate": False}
+
+
+def test_no_drift_schedule_on_review_stacks(planned: Run) -> None:
+    assert sorted(r.name for r in planned.of_type("pulumiservice:index:DriftSchedule")) == ["drift-dev", "drift-prod"]
+
+
+def test_drift_schedule_cron_is_configurable_and_checked(policy_dir: Path) -> None:
+    r = run({**example_config(), f"{NS}:driftScheduleCron": "*/30 * * * *"}, policy_dir)
+    assert r.one("pulumiservice:index:DriftSchedule", "drift-prod")["scheduleCron"] == "*/30 * * * *"
+    with pytest.raises(pulumi.RunError, match=r"driftScheduleCron: 'hourly' is not a 5-field cron expression"):
+        run({**example_config(), f"{NS}:driftScheduleCron": "hourly"}, policy_dir)
 
 
 def test_audit_mode_version_tag_and_branch(policy_dir: Path) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from cutover.plan import render
 from cutover.plan.model import Plan
 from tests.conftest import planned
+from tests.profiles.data_states import evidence, flip_sets, planned_retired, planned_with
 
 STAGES = {"yoga-serverless": (0, 5, 25, 50, 75, 100), "pos-serverless": (0, 10, 50, 100),
           "persona-serverless": (0, 10, 50, 100), "waiterix-serverless": (0, 10, 50, 100),
@@ -39,7 +41,8 @@ def green_share(plan: Plan) -> float:
 
 
 def colors(plan: Plan) -> set[str]:
-    tgs = {r.name.removeprefix("front-door-") for r in plan.of_type("aws:lb/targetGroup:TargetGroup")
+    # the alb front door has one green target group per routed service (front-door-green-<service>)
+    tgs = {r.name.removeprefix("front-door-").split("-")[0] for r in plan.of_type("aws:lb/targetGroup:TargetGroup")
            if r.name.startswith("front-door-")}
     records = {r.inputs["setIdentifier"] for r in plan.of_type("aws:route53/record:Record")
                if r.inputs.get("setIdentifier")}
@@ -112,8 +115,9 @@ def test_persona_blue_is_the_current_ecs_system_behind_its_alb() -> None:
 
 def test_persona_retire_blue_unguards_the_ecs_side_then_drops_it_and_archives_its_database() -> None:
     live = planned("prod", "profile=persona-serverless", "greenWeight=100")
-    step1 = planned("prod", "profile=persona-serverless", "greenWeight=100", "retire=blue")
-    step2 = planned("prod", "profile=persona-serverless", "greenWeight=100", "retire=blue", "retireData=true")
+    # retire=blue needs the data flipped to green with clean receipts (tests/profiles/data_states.py)
+    step1 = planned_retired("prod", "persona-serverless", "greenWeight=100", "retire=blue")
+    step2 = planned_retired("prod", "persona-serverless", "greenWeight=100", "retire=blue", "retireData=true")
     assert live.one("aws:lb/loadBalancer:LoadBalancer", "blue-alb").inputs["enableDeletionProtection"] is True
     # step 1: routing goes, the load balancer loses its deletion protection (AWS refuses to delete it otherwise)
     assert colors(step1) == {"green"}
@@ -125,17 +129,21 @@ def test_persona_retire_blue_unguards_the_ecs_side_then_drops_it_and_archives_it
     d = render.diff(step1, step2)
     gone = {r.name for r in d.deleted}
     assert {"blue-alb", "blue-web", "blue-api"} <= gone
-    assert sorted((r.type, r.name) for r in d.retained) == [
+    retained = sorted((r.type, r.name) for r in d.retained)
+    assert [x for x in retained if not x[1].startswith("blue-alb-logs-")] == [
         ("aws:ecr/repository:Repository", "blue-api"), ("aws:ecr/repository:Repository", "blue-web"),
         ("aws:s3/bucket:Bucket", "blue-alb-logs")]
+    # besides them, only the retained log bucket's own configuration (lifecycle, policy, ...) stays in AWS
+    assert all(r.type.startswith("aws:s3/") for r in d.retained if r.name.startswith("blue-alb-logs-"))
     assert not step2.of_type("cutover:ecs:EcsColor")
     assert {r.urn for r in live if r.protect and not r.name.startswith("blue-")} <= {r.urn for r in step2 if r.protect}
 
 
 @pytest.mark.parametrize("profile", ["yoga-serverless", "pos-serverless", "tracetrack-ecs"])
 def test_retire_blue_removes_blue_routing_and_keeps_green(profile: str) -> None:
-    before = planned("prod", *sets(profile, "greenWeight=100"))
-    after = planned("prod", *sets(profile, "greenWeight=100", "retire=blue"))
+    flipped = evidence(profile, "prod", writer="green")  # the data moved to green before blue retires
+    before = planned_with("prod", profile, "greenWeight=100", *flip_sets(profile), ssm=flipped)
+    after = planned_retired("prod", profile, "greenWeight=100", "retire=blue")
     assert colors(after) == {"green"} and green_share(after) == 100
     d = render.diff(before, after)
     gone = {r.name for r in d.deleted}
@@ -149,10 +157,11 @@ def test_retire_blue_removes_blue_routing_and_keeps_green(profile: str) -> None:
 
 
 def test_yoga_retire_blue_drops_the_peering_and_blue_targets() -> None:
-    after = planned("prod", "profile=yoga-serverless", "greenWeight=100", "retire=blue")
+    after = planned_retired("prod", "yoga-serverless", "greenWeight=100", "retire=blue")
     assert not after.of_type("aws:ec2/vpcPeeringConnection:VpcPeeringConnection")
-    assert [r.name for r in after.of_type("aws:lb/targetGroupAttachment:TargetGroupAttachment")] == \
-        ["front-door-green-alias"]
+    attachments = {r.name for r in after.of_type("aws:lb/targetGroupAttachment:TargetGroupAttachment")}
+    assert attachments == {"front-door-green-alias"} | {f"front-door-green-{s}-alias" for s in YOGA_ROUTED
+                                                         if s != "blog"}
 
 
 def test_persona_retire_green_keeps_data_unprotected_then_drops_it_safely() -> None:
@@ -177,8 +186,14 @@ def test_persona_retire_green_keeps_data_unprotected_then_drops_it_safely() -> N
     assert step2.stack_outputs["archive"]["bucket"] == "persona-prod-archive-123456789012"
 
 
+YOGA_ROUTED = ("admin", "auth", "blog", "booking", "gallery", "payment")  # every yoga service has HTTP routes
+
+
 @pytest.mark.parametrize(("profile", "expected"), [
-    ("yoga-serverless", {"error-rate": (1, 5), "latency": (2.0, 10)}),
+    # every green target group is watched: blog's (the default action's) and each routed service's
+    ("yoga-serverless", {"error-rate": (1, 5), "latency": (2.0, 10),
+                         **{f"error-rate-{s}": (1, 5) for s in YOGA_ROUTED if s != "blog"},
+                         **{f"latency-{s}": (2.0, 10) for s in YOGA_ROUTED if s != "blog"}}),
     ("pos-serverless", {"lambda-errors-1": (5, 5), "lambda-errors-2": (5, 5), "api-5xx": (1, 5)}),
     ("persona-serverless", {"lambda-errors": (5, 5), "api-5xx": (1, 5)}),
 ])
@@ -214,17 +229,17 @@ def test_alias_rollback_watches_the_new_version_and_resets_only_the_pinned_alias
         "RECORD_PARAMETER": "/waiterix/prod/rollback/record"}
     doc = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "rollback-fn").inputs["policy"])
     by_sid = {st["Sid"]: st for st in doc["Statement"]}
-    assert set(by_sid) == {"OwnLogs", "Tracing", "WriteRollbackRecord", "ResetAliases"}
+    assert set(by_sid) == {"OwnLogs", "Tracing", "RollbackRecord", "ResetAliases"}
     # GetAlias/UpdateAlias authorize against the unqualified function ARN: only the pinned service's function
     assert by_sid["ResetAliases"]["Action"] == ["lambda:GetAlias", "lambda:UpdateAlias"]
     assert by_sid["ResetAliases"]["Resource"] == [fn.outputs["arn"]]
     record = plan.one("aws:ssm/parameter:Parameter", "rollback-record")
-    assert (by_sid["WriteRollbackRecord"]["Action"], by_sid["WriteRollbackRecord"]["Resource"]) == \
-        (["ssm:PutParameter"], [record.outputs["arn"]])
+    assert (by_sid["RollbackRecord"]["Action"], by_sid["RollbackRecord"]["Resource"]) == \
+        (["ssm:GetParameter", "ssm:PutParameter"], [record.outputs["arn"]])
 
 
 def test_alias_retire_blue_points_the_alias_at_the_new_version_only() -> None:
-    plan = planned("prod", *sets("waiterix-serverless", "greenWeight=100", "retire=blue"))
+    plan = planned_retired("prod", "waiterix-serverless", PIN, "greenWeight=100", "retire=blue")
     alias = plan.one("aws:lambda/alias:Alias", "serverless-api-live")
     new_version = plan.one("aws:lambda/function:Function", "serverless-api").outputs["version"]
     assert alias.inputs["functionVersion"] == new_version
@@ -250,3 +265,80 @@ def test_yoga_alb_reaches_the_legacy_vpc_through_the_public_route_table() -> Non
     acl = plan.one("aws:wafv2/webAcl:WebAcl", "regional-waf")
     (assoc,) = [r for r in plan.of_type("aws:wafv2/webAclAssociation:WebAclAssociation") if r.name == "front-door-waf"]
     assert acl.inputs["scope"] == "REGIONAL" and assoc.inputs["webAclArn"] == acl.outputs["arn"]
+
+
+# ── yoga: the ALB front door routes green per service ────────────────────────────────────────────
+
+
+def yoga_rules(plan: Plan) -> dict[str, list[Any]]:
+    rules: dict[str, list[Any]] = {}
+    for r in plan.of_type("aws:lb/listenerRule:ListenerRule"):
+        if r.name.startswith("front-door-rule-"):
+            rules.setdefault(r.name.removeprefix("front-door-rule-").split("-")[0], []).append(r)
+    # by priority: registrations of sibling rules may reach the engine in any order
+    return {svc: sorted(rs, key=lambda r: r.inputs["priority"]) for svc, rs in rules.items()}
+
+
+@pytest.mark.parametrize("weight", [5, 75])
+def test_yoga_routes_each_service_to_its_own_lambda_at_green_weight(weight: int) -> None:
+    plan = planned("prod", "profile=yoga-serverless", f"greenWeight={weight}")
+    listener = plan.one("aws:lb/listener:Listener", "front-door-https")
+    tgs = {r.outputs["arn"]: r for r in plan.of_type("aws:lb/targetGroup:TargetGroup")}
+    blue = plan.one("aws:lb/targetGroup:TargetGroup", "front-door-blue")
+    rules = yoga_rules(plan)
+    assert sorted(rules) == list(YOGA_ROUTED)
+    profile_routes = {"auth": 6, "blog": 6, "admin": 5, "gallery": 4, "booking": 5, "payment": 3}
+    priorities = [r.inputs["priority"] for rs in rules.values() for r in rs]
+    assert len(priorities) == len(set(priorities)) and all(1 <= p <= 50000 for p in priorities)
+    for svc, service_rules in rules.items():
+        patterns = [v for r in service_rules for c in r.inputs["conditions"] for v in c["pathPattern"]["values"]]
+        assert all(len(c["pathPattern"]["values"]) <= 5 for r in service_rules for c in r.inputs["conditions"])
+        assert len(set(patterns)) <= profile_routes[svc] and all(p.startswith("/") for p in patterns)
+        fn = plan.one("aws:lambda/function:Function", f"serverless-{svc}")
+        for rule in service_rules:
+            assert rule.inputs["listenerArn"] == listener.outputs["arn"]
+            (action,) = rule.inputs["actions"]
+            weights = {tgs[t["arn"]].name: t["weight"] for t in action["forward"]["targetGroups"]}
+            own = "front-door-green" if svc == "blog" else f"front-door-green-{svc}"
+            assert weights == {"front-door-blue": 100 - weight, own: weight}
+            tg = tgs[next(t["arn"] for t in action["forward"]["targetGroups"] if t["arn"] != blue.outputs["arn"])]
+            assert tg.inputs["targetType"] == "lambda"
+            perm = plan.one("aws:lambda/permission:Permission", f"{own}-invoke")
+            assert (perm.inputs["principal"], perm.inputs["sourceArn"]) == (
+                "elasticloadbalancing.amazonaws.com", tg.outputs["arn"])
+            assert (perm.inputs["function"], perm.inputs["qualifier"]) == (fn.outputs["name"], "live")
+            attach = plan.one("aws:lb/targetGroupAttachment:TargetGroupAttachment", f"{own}-alias")
+            assert attach.inputs["targetGroupArn"] == tg.outputs["arn"] and perm.urn in attach.dependencies
+    assert rules["payment"][0].inputs["conditions"] == [{"pathPattern": {"values": [
+        "/payment/intent", "/payment/webhook", "/payment/history"]}}]
+    assert [len(r.inputs["conditions"][0]["pathPattern"]["values"]) for r in rules["auth"]] == [5, 1]  # 6 routes
+    # whatever no rule matches: the default action, still blue vs blog at the same weight
+    default = {tgs[t["arn"]].name: t["weight"] for t in listener.inputs["defaultActions"][0]["forward"]["targetGroups"]}
+    assert default == {"front-door-blue": 100 - weight, "front-door-green": weight}
+
+
+def test_yoga_promotion_changes_only_weights() -> None:
+    """The existing target group and permission of blog keep their names: a promotion replaces nothing."""
+    before = planned("prod", "profile=yoga-serverless", "greenWeight=5")
+    after = planned("prod", "profile=yoga-serverless", "greenWeight=25")
+    d = render.diff(before, after)
+    assert not d.created and not d.deleted and not d.retained and not d.snapshotted
+    changed = {r.name: keys for r, keys in d.changed if r.custom and r.name.startswith("front-door-")}
+    assert changed == {"front-door-https": ["defaultActions"],
+                       **{r.name: ["actions"] for rs in yoga_rules(after).values() for r in rs}}
+    blog_tg = after.one("aws:lb/targetGroup:TargetGroup", "front-door-green")
+    assert blog_tg.inputs["name"] == "yoga-prod-green"  # physical name as before per-service routing
+    after.one("aws:lambda/permission:Permission", "front-door-green-invoke")
+
+
+def test_yoga_rollback_may_reset_every_rule_of_its_listener_and_nothing_else() -> None:
+    plan = planned("prod", "profile=yoga-serverless", "greenWeight=5")
+    listener = plan.one("aws:lb/listener:Listener", "front-door-https").outputs["arn"]
+    doc = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "rollback-fn").inputs["policy"])
+    by_sid = {st["Sid"]: st for st in doc["Statement"]}
+    assert by_sid["ShiftListener"]["Resource"] == [listener]
+    assert by_sid["ShiftRules"] == {"Sid": "ShiftRules", "Effect": "Allow",
+                                    "Action": ["elasticloadbalancing:ModifyRule"],
+                                    "Resource": [listener.replace(":listener/", ":listener-rule/") + "/*"]}
+    env = plan.one("aws:lambda/function:Function", "rollback-fn").inputs["environment"]["variables"]
+    assert env["LISTENER_ARN"] == listener

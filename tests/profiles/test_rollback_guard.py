@@ -44,7 +44,40 @@ def test_a_clear_record_or_none_allows_promotion() -> None:
     plan("yoga-serverless", "greenWeight=50", record=None)  # first deployment: no parameter yet
 
 
-def test_a_corrupt_record_says_how_to_reset_it() -> None:
+RESET = """aws ssm put-parameter --overwrite --name /yoga/prod/rollback/record --value '{"state": "clear"}'"""
+
+
+@pytest.mark.parametrize("value", [
+    "not json", "", "[]", '{"state": "rolled-back"}',  # cut short: no id to acknowledge
+    json.dumps({**RECORD, "state": "rolling-back"}),
+], ids=["not-json", "empty", "not-object", "no-id", "unknown-state"])
+def test_an_unreadable_record_counts_as_rolled_back(value: str) -> None:
+    """Only a valid clear record allows green traffic: anything else may hide a rollback."""
     with pytest.raises(ProgramError) as err:
-        plan("yoga-serverless", "greenWeight=5", record="not json")
-    assert "aws ssm put-parameter --overwrite --name /yoga/prod/rollback/record" in str(err.value)
+        plan("yoga-serverless", "greenWeight=5", record=value)
+    message = str(err.value)
+    assert "cutover:greenWeight" in message and "/yoga/prod/rollback/record" in message
+    assert RESET in message
+    plan("yoga-serverless", "greenWeight=0", record=value)  # what the rollback left always deploys
+
+
+def test_a_damaged_record_with_an_id_can_be_acknowledged() -> None:
+    damaged = json.dumps({**RECORD, "previousGreenShare": "lots"})
+    with pytest.raises(ProgramError, match=f"rollbackAck {RECORD['id']}"):
+        plan("yoga-serverless", "greenWeight=5", record=damaged)
+    plan("yoga-serverless", "greenWeight=5", f"rollbackAck={RECORD['id']}", record=damaged)
+
+
+@pytest.mark.parametrize("outcome", ["started", "partial", "failed"])
+def test_an_unfinished_rollback_is_refused_and_says_what_is_left(outcome: str) -> None:
+    record = {**RECORD, "outcome": outcome, "previousGreenShare": None if outcome == "started" else 25,
+              "rolledBack": ["default"] if outcome == "partial" else [],
+              "notRolledBack": [] if outcome == "started" else ["rule 5: AccessDenied: denied"]}
+    with pytest.raises(ProgramError) as err:
+        plan("yoga-serverless", "greenWeight=25", record=record)
+    message = str(err.value)
+    assert f"The rollback is {outcome}" in message and RECORD["id"] in message
+    if outcome != "started":
+        assert "rule 5: AccessDenied" in message
+    plan("yoga-serverless", "greenWeight=0", record=record)
+    plan("yoga-serverless", "greenWeight=25", f"rollbackAck={RECORD['id']}", record=record)

@@ -45,6 +45,8 @@ def test_every_fifth_service_is_a_worker() -> None:
 
 
 def test_table_reports_per_resource_cost() -> None:
-    text = table([Row(10, 100, 1.0, 0.5), Row(50, 300, 2.0, 1.0)])
+    text = table([Row(10, 100, 1.0, 0.5, 180.0), Row(50, 300, 2.0, 1.0, 212.4)])
     assert "0.0150" in text  # (1.0 + 0.5) / 100
+    assert text.splitlines()[0].split()[-2:] == ["peak", "MB"]
+    assert text.splitlines()[2].split()[-1] == "212"  # the larger plan's peak, whole megabytes
     assert "marginal cost: 7.50 ms" in text  # (3.0 - 1.5) / 200

@@ -146,3 +146,10 @@ def test_bad_waivers_name_the_key(suppress: dict[str, Any]) -> None:
     with pytest.raises(ConfigError) as err:
         _stack(postgres={"multiAz": False, "suppress": suppress})
     assert "postgres.suppress" in err.value.key
+
+
+def test_arm64_tasks_may_take_a_spot_share() -> None:
+    # The ECS API model (botocore, CapacityProviderStrategyItem): "FARGATE_SPOT supports Linux tasks with
+    # the ARM64 architecture on platform version 1.4.0 or later": the parser must not refuse Graviton + Spot.
+    c = _c(architecture="ARM64", capacity={"base": 2, "onDemandWeight": 1, "spotWeight": 3})
+    assert c.architecture.value == "ARM64" and c.capacity.spot_weight == 3

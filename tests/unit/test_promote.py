@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,7 +122,11 @@ def test_a_promotion_diff_shows_only_the_weight_change() -> None:
     after = planned("prod", "profile=yoga-serverless", "greenWeight=5")
     d = render.diff(before, after)
     assert not d.created and not d.deleted and not d.retained and not d.snapshotted
-    assert [(r.name, keys) for r, keys in d.changed if r.custom] == [("front-door-https", ["defaultActions"])]
+    changed = [(r.name, keys) for r, keys in d.changed if r.custom]
+    assert ("front-door-https", ["defaultActions"]) in changed
+    # ... and the stage record: the weight parameter whose LastModifiedDate starts the soak.
+    assert ("stage-weight", ["value"]) in changed
+    assert all(name.startswith("front-door-") for name, _ in changed if name != "stage-weight"), changed
 
 
 def test_archives_compare_by_content(tmp_path: Path) -> None:
@@ -135,10 +141,11 @@ def test_archives_compare_by_content(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("profile", "pin", "expected"), [
     ("pos-serverless", (), {("front-door-blue", "weightedRoutingPolicies"),
-                            ("front-door-green", "weightedRoutingPolicies")}),
+                            ("front-door-green", "weightedRoutingPolicies"), ("stage-weight", "value")}),
     ("tracetrack-ecs", (), {("front-door-blue", "weightedRoutingPolicies"),
-                            ("front-door-green", "weightedRoutingPolicies")}),
-    ("waiterix-serverless", ("overrides.traffic.stableVersions.api=7",), {("serverless-api-live", "routingConfig")}),
+                            ("front-door-green", "weightedRoutingPolicies"), ("stage-weight", "value")}),
+    ("waiterix-serverless", ("overrides.traffic.stableVersions.api=7",), {("serverless-api-live", "routingConfig"),
+                                                                         ("stage-weight", "value")}),
 ])
 def test_every_front_door_kind_promotes_by_weights_alone(profile: str, pin: tuple[str, ...],
                                                          expected: set[tuple[str, str]]) -> None:
@@ -146,3 +153,82 @@ def test_every_front_door_kind_promotes_by_weights_alone(profile: str, pin: tupl
                                                                           "greenWeight=10"))
     assert not d.created and not d.deleted
     assert {(r.name, k) for r, keys in d.changed if r.custom for k in keys} == expected
+
+
+# --- gated promotion: `make promote` / `--check` against moto (tests/unit/test_gates.py has every gate) ---
+class Gated:
+    """moto SSM + CloudWatch holding pos-serverless prod's stage record at the stack file's weight."""
+
+    def __init__(self, weight: int, smoke_passed: bool) -> None:
+        import boto3
+
+        self.ssm = boto3.client("ssm", region_name="us-east-1")
+        self.cw = boto3.client("cloudwatch", region_name="us-east-1")
+        put = {"Type": "String", "Overwrite": True}
+        self.ssm.put_parameter(Name="/pos/prod/promotion/weight", Value=str(weight), **put)
+        self.ssm.put_parameter(Name="/pos/prod/promotion/targets", Value=json.dumps(
+            {"greenVersion": "products:4", "alarms": [], "green": None, "blue": None,
+             "smokeParameter": "/pos/prod/promotion/smoke"}), **put)
+        self.ssm.put_parameter(Name="/pos/prod/promotion/smoke", Value=json.dumps(
+            {"version": "products:4", "passed": smoke_passed, "at": "2026-01-01T00:00:00Z", "checks": [
+                {"name": "products", "passed": smoke_passed, "problem": "" if smoke_passed else "status 502"}]}), **put)
+
+
+@pytest.fixture
+def moto_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from moto import mock_aws
+
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    for key in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+        monkeypatch.delenv(key, raising=False)
+    with mock_aws():
+        yield
+
+
+def test_check_says_go_and_promote_moves_one_stage(project: Path, moto_env: None, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    aws = Gated(0, smoke_passed=True)
+    summary, output = tmp_path / "summary.md", tmp_path / "output"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    report = tmp_path / "evidence.md"
+    assert main(["promote", "prod", "--check", "--report", str(report)], root=project, clients=(aws.ssm, aws.cw)) == 0
+    assert _weight(project) == 0  # --check edits nothing
+    assert "**GO**" in report.read_text() and summary.read_text() == report.read_text()
+    assert output.read_text() == "go=true\n"
+    assert main(["promote", "prod", "--no-plan"], root=project, clients=(aws.ssm, aws.cw)) == 0
+    assert _weight(project) == 10  # pos-serverless: 10 -> 50 -> 100
+
+
+def test_a_failed_smoke_test_refuses_and_names_the_gate(project: Path, moto_env: None,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    aws = Gated(0, smoke_passed=False)
+    assert main(["promote", "prod", "--check"], root=project, clients=(aws.ssm, aws.cw)) == 1
+    assert main(["promote", "prod", "--no-plan"], root=project, clients=(aws.ssm, aws.cw)) == 1
+    err = capsys.readouterr().err
+    assert "refused: 0 -> 10 waits for: smoke: smoke test of products:4 failed" in err
+    assert "products: status 502" in err
+    assert _weight(project) == 0
+    assert not (project / "promotions").exists()
+
+
+def test_force_with_a_reason_promotes_and_is_recorded(project: Path, moto_env: None) -> None:
+    aws = Gated(0, smoke_passed=False)
+    reason = "checked by hand: 502 was the placeholder handler"
+    assert main(["promote", "prod", "--no-plan", "--force", "--reason", reason], root=project,
+                clients=(aws.ssm, aws.cw)) == 0
+    assert _weight(project) == 10
+    (entry,) = [json.loads(line) for line in (project / "promotions" / "prod.jsonl").read_text().splitlines()]
+    assert (entry["from"], entry["to"], entry["reason"], entry["stack"]) == (0, 10, reason, "prod")
+    assert [g["gate"] for g in entry["overridden"]] == ["smoke"]
+
+
+@pytest.mark.parametrize("args", [["promote", "prod", "--force"], ["promote", "prod", "--force", "--reason", "x"],
+                                  ["set", "prod", "50", "--check"]])
+def test_force_needs_a_reason_and_check_is_for_promote(project: Path, args: list[str],
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*args, "--no-plan"], root=project) == 2
+    assert "error:" in capsys.readouterr().err
+    assert _weight(project) == 0

@@ -1,0 +1,125 @@
+"""The offline plan's import loader (postponed annotations for the provider SDK) changes no plan.
+
+``cutover.plan.fastimport`` runs ``pulumi_aws`` compiled with postponed annotations; its claim is
+that nothing a plan reads depends on annotations being evaluated at import. These tests hold it to
+that: the same stacks planned in a process with the loader and in this one (which imports the SDK
+the ordinary way) give the same registrations, inputs, outputs and options; and the loader's cache
+is keyed so that a changed source or a missing entry falls back to the ordinary import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cutover.plan import fastimport
+from tests.conftest import PROFILES, ROOT, planned
+
+
+def _canonical(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Registration order depends on when each awaited input resolves, and the SDK gathers each
+    resource's dependencies in a set (string hashes differ per process): compare both as sets."""
+    rows = [{**r, "dependencies": sorted(r["dependencies"])} for r in resources]
+    return sorted(rows, key=lambda r: (r["urn"], json.dumps(r, sort_keys=True, default=repr)))
+
+
+def _plain(plan: Any) -> list[dict[str, Any]]:
+    rows = [json.loads(json.dumps(dataclasses.asdict(r), sort_keys=True, default=_stable)) for r in plan]
+    return _canonical(rows)
+
+
+def _stable(value: Any) -> str:
+    # An asset or archive prints with its address: compare what it is, not where it lives.
+    path = getattr(value, "path", None)
+    return f"{type(value).__name__}({path})" if path is not None else type(value).__name__
+
+
+_CHILD = """
+import dataclasses, json, sys
+from cutover.plan import fastimport
+assert fastimport.install(cache=__import__("pathlib").Path(sys.argv[1]))
+from cutover.plan.engine import run_program
+from cutover.plan.project import load_stack
+from tests.unit.test_fastimport import _stable
+out = {}
+for profile in sys.argv[2:]:
+    plan = run_program(load_stack("prod", sets=[f"profile={profile}"]))
+    out[profile] = [json.loads(json.dumps(dataclasses.asdict(r), sort_keys=True, default=_stable)) for r in plan]
+assert any(type(f).__name__ == "_Finder" for f in sys.meta_path)
+out["compiled"] = fastimport.missed
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def with_loader() -> dict[str, Any]:
+    cache = fastimport.cache_dir()  # the plan command's own cache: current entries are not compiled again
+    for profile in PROFILES:  # the ordinary plans (shared with the tests below) import what a plan needs
+        planned("prod", f"profile={profile}")
+    # First run fills the cache (modules it misses load the ordinary way), second runs from it.
+    fastimport.compile_modules(_sdk_modules(), cache)
+    done = subprocess.run([sys.executable, "-c", _CHILD, str(cache), *PROFILES], cwd=ROOT, capture_output=True,
+                          text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _sdk_modules() -> list[str]:
+    """The provider modules this process imported: the ones a plan needs."""
+    return sorted(name for name in sys.modules if name == "pulumi_aws" or name.startswith("pulumi_aws."))
+
+
+def test_the_loader_ran_from_its_cache(with_loader: dict[str, Any]) -> None:
+    assert with_loader["compiled"] == [], "modules missing from the cache were imported the ordinary way"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_plans_are_the_same_with_and_without_the_loader(with_loader: dict[str, Any], profile: str) -> None:
+    ordinary = _plain(planned("prod", f"profile={profile}"))
+    assert _canonical(with_loader[profile]) == ordinary
+
+
+def test_postponed_annotations_are_not_evaluated_at_import(tmp_path: Path) -> None:
+    pkg = tmp_path / "annpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    # An annotation naming something that does not exist: evaluated at import it raises NameError.
+    (pkg / "mod.py").write_text("def f(x: Undefined) -> None:\n    return None\nVALUE = 1\n")
+    cache = tmp_path / "cache"
+    finder = fastimport._Finder(("annpkg",), cache)
+    sys.path.insert(0, str(tmp_path))
+    sys.meta_path.insert(0, finder)
+    try:
+        with pytest.raises(NameError):  # not in the cache yet: the ordinary import, eager annotations
+            __import__("annpkg.mod")
+        assert "annpkg.mod" in fastimport.missed
+        for name in ("annpkg", "annpkg.mod"):
+            sys.modules.pop(name, None)
+        assert fastimport.compile_modules(["annpkg", "annpkg.mod"], cache) == 2
+        module = __import__("annpkg.mod", fromlist=["VALUE"])
+        assert module.VALUE == 1
+        assert module.f.__annotations__ == {"x": "Undefined", "return": "None"}
+        # A changed source invalidates its entry: the next import is the ordinary one again.
+        sys.modules.pop("annpkg.mod", None)
+        (pkg / "mod.py").write_text("def f(x: Undefined) -> None:\n    return None\nVALUE = 22\n")
+        assert fastimport.cached_code("annpkg.mod", str(pkg / "mod.py"), cache) is None
+    finally:
+        sys.meta_path.remove(finder)
+        sys.path.remove(str(tmp_path))
+        for name in ("annpkg", "annpkg.mod"):
+            sys.modules.pop(name, None)
+        fastimport.missed.clear()
+
+
+def test_install_refuses_once_the_sdk_is_imported() -> None:
+    import pulumi_aws  # noqa: F401  (the ordinary way, as every test process does)
+
+    assert fastimport.install() is False
+    assert not any(isinstance(f, fastimport._Finder) for f in sys.meta_path)
