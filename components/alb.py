@@ -27,6 +27,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.alarms import DeclaredAlarm, alb_alarms
 from components.bucket import SecureBucket, SecureBucketArgs
 from cutover.config import AlbConfig, EnvironmentSettings, LifecycleConfig
 from cutover.naming import Kind, Namer
@@ -221,3 +222,7 @@ class AppLoadBalancer(pulumi.ComponentResource):
                                                        noncurrent_expire_days=7, abort_incomplete_upload_days=1),
                              policy_statements=[statement], sse_algorithm="AES256"),  # ALB logs: SSE-S3 only
             opts=pulumi.ResourceOptions(parent=self))
+
+    def monitoring_alarms(self, key: str, target_group: bool = True) -> list[DeclaredAlarm]:
+        """5xx rate and latency of the load balancer (or, with target_group, of its default target group)."""
+        return alb_alarms(key, self.arn_suffix, self.target_group_arn_suffix if target_group else None)

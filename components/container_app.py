@@ -27,6 +27,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import DeclaredAlarm, ecs_cpu
 from components.refs import Access, PolicySpec, StoreRef, cidr_egress, policy_document, ref_specs
 from cutover import iam
 from cutover.config import ContainerConfig, EnvironmentSettings
@@ -71,6 +72,10 @@ class ContainerAppArgs:
     repository: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None  # shared ECR (url, arn)
     cluster: aws.ecs.Cluster | None = None  # shared cluster (its capacity providers already set)
     capacity_providers: aws.ecs.ClusterCapacityProviders | None = None  # the shared cluster's association
+    # The color no longer gets traffic: zero tasks. Application Auto Scaling scales a target in to its
+    # maximum when the current capacity is above it, and ECS services accept 0 as the minimum
+    # (Application Auto Scaling API reference, RegisterScalableTarget / ScalableTargetAction).
+    retired: bool = False
 
 
 class ContainerApp(pulumi.ComponentResource):
@@ -271,7 +276,8 @@ class ContainerApp(pulumi.ComponentResource):
         resource_id = pulumi.Output.concat("service/", self.cluster.name, "/", self.service.name)
         self.scaling_target = aws.appautoscaling.Target(
             f"{name}-scaling", service_namespace="ecs", scalable_dimension="ecs:service:DesiredCount",
-            resource_id=resource_id, min_capacity=cfg.scaling.min_tasks, max_capacity=cfg.scaling.max_tasks,
+            resource_id=resource_id, min_capacity=0 if self._args.retired else cfg.scaling.min_tasks,
+            max_capacity=0 if self._args.retired else cfg.scaling.max_tasks,
             opts=child)
         common = {"resource_id": self.scaling_target.resource_id,
                   "scalable_dimension": self.scaling_target.scalable_dimension,
@@ -293,6 +299,10 @@ class ContainerApp(pulumi.ComponentResource):
                     "resource_label": pulumi.Output.concat(lb.load_balancer_arn_suffix, "/",
                                                            lb.target_group_arn_suffix)},
                 **cooldowns}, opts=child, **common)
+
+    def monitoring_alarms(self, key: str) -> list[DeclaredAlarm]:
+        """The service's CPU (no default threshold: only when the profile sets cpuPercent)."""
+        return [ecs_cpu(key, self.cluster_name, self.service_name)]
 
 
 def _strategy(cfg: ContainerConfig) -> list[dict[str, Any]]:

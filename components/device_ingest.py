@@ -26,7 +26,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import DeclaredAlarm
 from components.alert_topic import CLOUDWATCH, AlertTopic, AlertTopicArgs
+from components.lambda_function import QUEUE_KEY_ACTIONS, FailureQueue, LambdaFunction, LambdaFunctionArgs, LambdaNames
 from components.refs import StoreRef
 from cutover import iam
 from cutover.config import DevicesConfig, EnvironmentSettings
@@ -35,14 +37,6 @@ from cutover.naming import Kind, Namer
 CODE_DIR = "functions/device_ingest"
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # SQS maximum: time to fix the cause and redrive
 THING = "${iot:Connection.Thing.ThingName}"
-# Lambda retries a failed asynchronous invocation at most twice, and keeps an event for at most six
-# hours (both maxima, docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html):
-# an app outage of up to six hours costs no scan; after that the event goes to the dead-letter queue.
-MAX_RETRY_ATTEMPTS = 2
-MAX_EVENT_AGE_SECONDS = 6 * 3600
-# A producer of an SSE-KMS queue needs these on the queue's key (SQS developer guide, "Key
-# management": kms:GenerateDataKey and kms:Decrypt for SendMessage to an encrypted queue).
-QUEUE_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 # The handler reads the key with GetSecretValue and nothing else (the secret ref's DescribeSecret
 # would be an unused grant).
 SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
@@ -104,43 +98,26 @@ class DeviceIngest(pulumi.ComponentResource):
             kms_master_key_id=self.dead_letter_key.arn, message_retention_seconds=DLQ_RETENTION_SECONDS,
             opts=child)
         fn_name = namer.name(Kind.LAMBDA_FUNCTION, "device-ingest")
-        logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=f"/aws/lambda/{fn_name}",
-                                       retention_in_days=args.env.log_retention_days, opts=child)
-        role = aws.iam.Role(f"{name}-fn", name=namer.name(Kind.IAM_ROLE, "device-ingest"),
-                            assume_role_policy=iam.assume_role("lambda.amazonaws.com"),
-                            description="device ingest: its logs, X-Ray, the device API key, its DLQ", opts=child)
         dlq = pulumi.Output.all(self.dead_letter_queue.arn, self.dead_letter_key.arn)
-        policy = aws.iam.RolePolicy(
-            f"{name}-fn", role=role.id, name="least-privilege",
-            policy=pulumi.Output.all(logs.arn, dlq, *args.api_key.resource_arns).apply(
-                lambda v: iam.document(
-                    # Both actions authorize on the log stream (log-group:NAME:log-stream:*), so
-                    # the bare log group ARN would grant nothing (Service Authorization Reference).
-                    iam.statement(["logs:CreateLogStream", "logs:PutLogEvents"], f"{v[0]}:*", sid="Logs"),
-                    iam.statement(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*", sid="XRay"),
-                    # The handler dead-letters rejected scans; Lambda sends exhausted retries with
-                    # this role too (on-failure destination).
-                    iam.statement(["sqs:SendMessage"], v[1][0], sid="DeadLetterQueue"),
-                    iam.statement(QUEUE_KEY_ACTIONS, v[1][1], sid="DeadLetterQueueKey"),
-                    iam.statement(SECRET_ACTIONS, [str(a) for a in v[2:]], sid="DeviceApiKey"))),
-            opts=child)
         api_url = pulumi.Output.from_input(args.api_base_url).apply(lambda u: u.rstrip("/") + cfg.api_path)
-        self.function = aws.lambda_.Function(
-            f"{name}-fn", name=fn_name, role=role.arn, runtime="python3.12", handler="handler.handler",
-            code=pulumi.FileArchive(CODE_DIR), architectures=["arm64"], memory_size=cfg.memory_mb,
-            timeout=cfg.timeout_seconds, tracing_config={"mode": "Active"},
-            logging_config={"log_format": "JSON", "log_group": logs.name, "application_log_level": "INFO",
-                            "system_log_level": "WARN"},
-            environment={"variables": {"API_URL": api_url, "API_KEY_SECRET_ARN": args.api_key.resource_arns[0],
-                                       "DEAD_LETTER_QUEUE_URL": self.dead_letter_queue.url,
-                                       "HTTP_TIMEOUT_SECONDS": str(max(1, cfg.timeout_seconds - 2))}},
-            description=f"{namer.prefix} IoT scans -> {cfg.api_path}",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, logs]))
-        aws.lambda_.FunctionEventInvokeConfig(
-            f"{name}-fn", function_name=self.function.name, maximum_retry_attempts=MAX_RETRY_ATTEMPTS,
-            maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
-            destination_config={"on_failure": {"destination": self.dead_letter_queue.arn}},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
+        # AWS IoT invokes Lambda asynchronously: exhausted retries go to the dead-letter queue, which the
+        # handler also writes to (rejected scans), so the building block grants SendMessage and the key.
+        lam = LambdaFunction(LambdaNames(f"{name}-fn", log_group=f"{name}-logs"), LambdaFunctionArgs(
+            function_name=fn_name, role_name=namer.name(Kind.IAM_ROLE, "device-ingest"),
+            role_description="device ingest: its logs, X-Ray, the device API key, its DLQ",
+            code=pulumi.FileArchive(CODE_DIR), memory_mb=cfg.memory_mb, timeout_seconds=cfg.timeout_seconds,
+            log_retention_days=args.env.log_retention_days, application_log_level="INFO",
+            environment={"API_URL": api_url, "API_KEY_SECRET_ARN": args.api_key.resource_arns[0],
+                         "DEAD_LETTER_QUEUE_URL": self.dead_letter_queue.url,
+                         "HTTP_TIMEOUT_SECONDS": str(max(1, cfg.timeout_seconds - 2))},
+            statements=pulumi.Output.all(*args.api_key.resource_arns).apply(
+                lambda arns: [iam.statement(SECRET_ACTIONS, [str(a) for a in arns], sid="DeviceApiKey")]),
+            asynchronous=True, failure_queue=FailureQueue(self.dead_letter_queue.arn, self.dead_letter_key.arn),
+            description=f"{namer.prefix} IoT scans -> {cfg.api_path}"), parent=self)
+        self.function = lam.function
+        # For Monitoring: the function's error rate (its dead-letter queue has the alarms below, on the
+        # encrypted topic of its own).
+        self._declared: list[DeclaredAlarm] = lam.monitoring_alarms("device-ingest")
 
         rule_role = aws.iam.Role(f"{name}-rule", name=namer.name(Kind.IAM_ROLE, "device-ingest-rule"),
                                  assume_role_policy=iam.assume_role("iot.amazonaws.com", condition={
@@ -166,6 +143,10 @@ class DeviceIngest(pulumi.ComponentResource):
                                "deadLetterQueue": self.dead_letter_queue.url,
                                "ruleName": self.topic_rule.name, "devicePolicy": self.device_policy.name,
                                "thingType": self.thing_type.name})
+
+    def monitoring_alarms(self) -> list[DeclaredAlarm]:
+        """The function's error-rate alarm (its dead-letter queue's alarms go to its own topic, below)."""
+        return list(self._declared)
 
     def _alarms(self, name: str, args: DeviceIngestArgs) -> None:
         """A scan in the dead-letter queue, or one Lambda could not even put there, pages someone."""

@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import DeclaredAlarm, dynamodb_throttles
 from components.refs import StoreRef
 from cutover.config import EnvironmentSettings
 from cutover.config.datastores import BillingMode, IndexConfig, TableConfig
@@ -71,6 +72,10 @@ class Tables(pulumi.ComponentResource):
             )
             for name, cfg in self._configs.items()
         }
+
+    def monitoring_alarms(self) -> list[DeclaredAlarm]:
+        """Each table's throttled requests (opt-in threshold: dynamodbThrottles)."""
+        return [dynamodb_throttles(key, name) for key, name in self.names.items()]
 
 
 def _gsi(index: IndexConfig, table: TableConfig) -> dict[str, Any]:

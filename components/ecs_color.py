@@ -1,25 +1,32 @@
-"""EcsColor: a color built with the ECS variant, e.g. seed 004's current system as blue.
+"""EcsColor: a color built with the ECS variant, either color: seed 004's current system as blue,
+seed 001's Fargate app as green.
 
 One ALB (its own name and logs, by color), one Fargate service per configured container on a shared
 cluster, path rules for every service but the default one, and optionally CloudFront in front.
 The front door reaches the color at ``endpoint_dns_name`` / ``endpoint_zone_id``: the distribution
-when there is one, otherwise the load balancer.
+when there is one, otherwise the load balancer. A retired color (``retired``: the front door sends it
+nothing) scales its services to zero tasks instead of running idle until its resources leave.
+
+``physical_color`` keeps the physical names a color had before it was built here (green's ECS
+variant named its resources without a color); ``moved_from`` aliases each child to the logical
+name it had at the stack's top level, so moving it into the color replaces nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import DeclaredAlarm
 from components.alb import AlbArgs, AppLoadBalancer
 from components.cdn import AppCdn, CdnArgs
 from components.container_app import ContainerApp, ContainerAppArgs, LoadBalancerAttachment
 from components.refs import StoreRef
 from cutover.config import EnvironmentSettings
-from cutover.config.blue import BlueEcsConfig
+from cutover.config.blue import EcsColorConfig
 from cutover.naming import Namer
 
 FIRST_RULE_PRIORITY = 100  # leaves room below for rules an operator adds by hand (maintenance pages)
@@ -27,7 +34,7 @@ FIRST_RULE_PRIORITY = 100  # leaves room below for rules an operator adds by han
 
 @dataclass(frozen=True)
 class EcsColorArgs:
-    config: BlueEcsConfig
+    config: EcsColorConfig
     color: str  # "blue": part of every physical name
     namer: Namer
     env: EnvironmentSettings
@@ -40,6 +47,15 @@ class EcsColorArgs:
     private_subnet_ids: Sequence[pulumi.Input[str]]
     alb_web_acl_arn: pulumi.Input[str] | None = None  # REGIONAL
     cdn_web_acl_arn: pulumi.Input[str] | None = None  # CLOUDFRONT (us-east-1)
+    retired: bool = False  # no traffic any more: every service scales to zero tasks
+    # Whether to build the distribution config.cdn describes. False keeps the load balancer as it is behind
+    # one (CloudFront-only ingress, origin-verify rule) without the distribution: a retired green's.
+    build_cdn: bool = True
+    physical_color: str | None = None  # in physical names; default: color ("" for none)
+    alb_purpose: str | None = None  # the load balancer's name part; default: the physical color
+    config_path: str | None = None  # where a single service's settings come from, for errors
+    # child ("alb", "cdn" or a service name) -> its logical name at the stack's top level before
+    moved_from: Mapping[str, str] = field(default_factory=dict)
 
 
 class EcsColor(pulumi.ComponentResource):
@@ -54,13 +70,22 @@ class EcsColor(pulumi.ComponentResource):
         super().__init__("cutover:ecs:EcsColor", name, None, opts)
         cfg, child = args.config, pulumi.ResourceOptions(parent=self)
         default = cfg.default.container
+        physical = args.color if args.physical_color is None else args.physical_color
+
+        def placed(piece: str) -> pulumi.ResourceOptions:
+            if piece not in args.moved_from:
+                return child
+            # Formerly a resource of the stack itself (no parent) under that name.
+            return pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name=args.moved_from[piece],
+                                                                             parent=None)])
+
         if cfg.cdn is not None and cfg.alb.domain_name is None:
             raise ValueError("CloudFront needs the ALB's domainName (the origin name its certificate covers)")
         self.alb = AppLoadBalancer(f"{name}-alb", AlbArgs(
             cfg.alb, args.namer, args.env, args.region, args.account_id, args.vpc_id, args.vpc_cidr,
             args.public_subnet_ids, default.port, default.health_path, default.deregistration_delay,
-            cloudfront_only=cfg.cdn is not None, web_acl_arn=args.alb_web_acl_arn, purpose=args.color),
-            opts=child)
+            cloudfront_only=cfg.cdn is not None, web_acl_arn=args.alb_web_acl_arn,
+            purpose=args.alb_purpose or physical or "app"), opts=placed("alb"))
 
         self.apps = {}
         cluster: aws.ecs.Cluster | None = None
@@ -88,17 +113,17 @@ class EcsColor(pulumi.ComponentResource):
                                                     tg.arn_suffix, listeners=[rule])
             app = ContainerApp(f"{name}-{c.name}", ContainerAppArgs(
                 c, args.namer, args.env, args.region, args.account_id, args.refs, args.vpc_id,
-                args.private_subnet_ids, attachment, color=args.color,
-                config_path=f"traffic.{args.color}.containers.{c.name}", cluster=cluster,
-                capacity_providers=capacity), opts=child)
+                args.private_subnet_ids, attachment, color=physical,
+                config_path=args.config_path or f"traffic.{args.color}.containers.{c.name}", cluster=cluster,
+                capacity_providers=capacity, retired=args.retired), opts=placed(c.name))
             cluster, capacity = cluster or app.cluster, capacity or app.capacity_providers
             self.apps[c.name] = app
 
         self.cdn = None
-        if cfg.cdn is not None and cfg.alb.domain_name is not None:
+        if cfg.cdn is not None and cfg.alb.domain_name is not None and args.build_cdn:
             self.cdn = AppCdn(f"{name}-cdn", CdnArgs(cfg.cdn, args.namer, cfg.alb.domain_name, args.cdn_web_acl_arn,
                                                      self.alb.origin_verify),
-                              opts=child)
+                              opts=placed("cdn"))
             self.endpoint_dns_name, self.endpoint_zone_id = self.cdn.domain_name, self.cdn.hosted_zone_id
             self.health_check_fqdn = self.cdn.domain_name
         else:
@@ -106,3 +131,8 @@ class EcsColor(pulumi.ComponentResource):
             self.health_check_fqdn = self.alb.public_name
         self.register_outputs({"endpointDnsName": self.endpoint_dns_name, "endpointZoneId": self.endpoint_zone_id,
                                "services": {n: a.service_name for n, a in self.apps.items()}})
+
+    def monitoring_alarms(self, key: str) -> list[DeclaredAlarm]:
+        """The shared load balancer's (``key``) and each service's (``key-<service>``) alarms."""
+        return [*self.alb.monitoring_alarms(key, target_group=False),
+                *(a for n, app in self.apps.items() for a in app.monitoring_alarms(f"{key}-{n}"))]

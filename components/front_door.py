@@ -36,6 +36,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import DeclaredAlarm, alb_alarms
 from components.alb import log_delivery_principal
 from components.bucket import SecureBucket, SecureBucketArgs
 from cutover.config import EnvironmentSettings, LifecycleConfig
@@ -665,6 +666,12 @@ class FrontDoor(pulumi.ComponentResource):
             evaluate = pulumi.Output.from_input(ep.zone_id).apply(lambda z: z != CLOUDFRONT_ZONE_ID)
             common |= {"aliases": [{"name": ep.dns_name, "zone_id": ep.zone_id, "evaluate_target_health": evaluate}]}
         aws.route53.Record(f"{self._name}-{color}", **common, opts=pulumi.ResourceOptions(parent=self))
+
+    def monitoring_alarms(self, key: str = "front") -> list[DeclaredAlarm]:
+        """The front door's own load balancer (alb kind): 5xx rate and latency over both colors."""
+        if self.load_balancer_arn_suffix is None:
+            return []
+        return alb_alarms(key, self.load_balancer_arn_suffix)
 
 
 def _slug(text: str) -> str:

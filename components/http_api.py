@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import DeclaredAlarm, api_5xx_rate
 from components.serverless import LambdaTarget
 from cutover.config import HttpApiConfig, RouteConfig
 from cutover.naming import Kind, Namer
@@ -135,6 +136,10 @@ class HttpApi(pulumi.ComponentResource):
         self.execution_arn = self.api.execution_arn
         self.register_outputs({"apiId": self.api_id, "apiEndpoint": self.api_endpoint,
                                "routes": sorted(self.routes)})
+
+    def monitoring_alarms(self, key: str = "http") -> list[DeclaredAlarm]:
+        """The API's 5xx rate (no default threshold: only when the profile sets api5xxRatePercent)."""
+        return [api_5xx_rate(key, self.api_id)]
 
 
 def _slugs(route_keys: Sequence[str]) -> dict[str, str]:

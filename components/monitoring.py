@@ -1,23 +1,32 @@
-"""Per-stack monitoring: the seeds' alarms on the metrics the stack has, all wired to one alert
-topic, a CloudWatch dashboard of the variant's metrics, and an AWS Budgets monthly budget."""
+"""Per-stack monitoring: the alarms the components declared (components/alarms.py), at the seeds'
+thresholds or each kind's defaults, all wired to one alert topic; a CloudWatch dashboard of the
+targets' metrics, and an AWS Budgets monthly budget. It renders what it is given and nothing else."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import (
+    DeclaredAlarm,
+    Threshold,
+    alb_alarms,
+    api_5xx_rate,
+    dynamodb_throttles,
+    ecs_cpu,
+    lambda_error_rate,
+    rds_alarms,
+)
 from components.alert_topic import AlertTopic, AlertTopicArgs
 from cutover.config import BudgetConfig
-from cutover.config.monitoring import AlarmThreshold, MonitoringConfig
+from cutover.config.monitoring import MonitoringConfig
 from cutover.naming import Kind, Namer
 from cutover.rds_limits import postgres_max_connections
-
-GIB = 1024**3
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,18 @@ class MonitoringTargets:
     ecs_services: Mapping[str, EcsTarget] = field(default_factory=dict)
     dynamodb_tables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
+    def alarms(self) -> list[DeclaredAlarm]:
+        """The default declarations for these targets (components declare their own the same way)."""
+        out = [lambda_error_rate(k, fn) for k, fn in self.lambda_functions.items()]
+        out += [api_5xx_rate(k, api) for k, api in self.http_apis.items()]
+        out += [a for k, alb in self.albs.items() for a in alb_alarms(k, alb.load_balancer_suffix,
+                                                                        alb.target_group_suffix)]
+        out += [ecs_cpu(k, svc.cluster_name, svc.service_name) for k, svc in self.ecs_services.items()]
+        out += [a for k, db in self.rds.items() for a in rds_alarms(
+            k, db.identifier, postgres_max_connections(db.instance_class), db.allocated_storage_gb)]
+        out += [dynamodb_throttles(k, t) for k, t in self.dynamodb_tables.items()]
+        return out
+
 
 @dataclass(frozen=True)
 class MonitoringArgs:
@@ -60,7 +81,9 @@ class MonitoringArgs:
     budget: BudgetConfig
     budget_tag: str  # value of the cutover:stack tag that scopes the budget
     alert_email: str
-    targets: MonitoringTargets
+    targets: MonitoringTargets  # what the dashboard shows
+    # What to alarm on, as the components declared it; the seeds' thresholds replace each kind's defaults.
+    alarms: Sequence[DeclaredAlarm] = ()
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -74,88 +97,51 @@ class Monitoring(pulumi.ComponentResource):
                                                                  args.alert_email, region=args.region),
                                 opts=pulumi.ResourceOptions(parent=self))
         self.alarm_names = []
-        t, cfg = args.targets, args.config
-        for a in cfg.for_metric("lambdaErrorRatePercent"):
-            for key, fn in t.lambda_functions.items():
-                self._ratio(a, key, "AWS/Lambda", "Errors", "Invocations", {"FunctionName": fn})
-        for a in cfg.for_metric("api5xxRatePercent"):
-            for key, api in t.http_apis.items():
-                self._ratio(a, key, "AWS/ApiGateway", "5xx", "Count", {"ApiId": api})
-        for a in cfg.for_metric("errorRatePercent"):
-            for key, alb in t.albs.items():
-                self._ratio(a, key, "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "RequestCount",
-                            _alb_dims(alb))
-        for a in cfg.for_metric("responseTimeMs"):
-            for key, alb in t.albs.items():
-                self._simple(a, key, "AWS/ApplicationELB", "TargetResponseTime", "Average", _alb_dims(alb),
-                             a.threshold / 1000.0)
-        for a in cfg.for_metric("cpuPercent"):
-            for key, svc in t.ecs_services.items():
-                self._simple(a, key, "AWS/ECS", "CPUUtilization", "Average",
-                             {"ClusterName": svc.cluster_name, "ServiceName": svc.service_name}, a.threshold)
-        for key, db in t.rds.items():
-            dims = {"DBInstanceIdentifier": db.identifier}
-            for a in cfg.for_metric("dbCpuPercent"):
-                self._simple(a, key, "AWS/RDS", "CPUUtilization", "Average", dims, a.threshold)
-            for a in cfg.for_metric("dbConnectionsPercent"):
-                limit = postgres_max_connections(db.instance_class)
-                self._simple(a, key, "AWS/RDS", "DatabaseConnections", "Maximum", dims,
-                             round(limit * a.threshold / 100.0))
-            for a in cfg.for_metric("dbStoragePercent"):
-                free_floor = db.allocated_storage_gb * GIB * (100.0 - a.threshold) / 100.0
-                self._simple(a, key, "AWS/RDS", "FreeStorageSpace", "Minimum", dims, free_floor,
-                             comparison="LessThanThreshold")
-        for a in cfg.for_metric("dynamodbThrottles"):
-            for key, table in t.dynamodb_tables.items():
-                self._sum(a, key, "AWS/DynamoDB", ("ReadThrottleEvents", "WriteThrottleEvents"), {"TableName": table})
+        cfg = args.config
+        configured = {m: tuple(Threshold(a.level, a.threshold, a.minutes) for a in cfg.for_metric(m))
+                      for m in {a.metric for a in cfg.alarms}}
+        for declared in args.alarms:
+            for level in declared.thresholds(configured):
+                self._render(declared, level)
 
         self.dashboard = self._dashboard() if cfg.dashboard else None
         self.budget = self._budget()
         self.register_outputs({"topicArn": self.topic.arn, "alarmNames": self.alarm_names})
 
     # --- alarms ------------------------------------------------------------------------------------
-    def _alarm_name(self, a: AlarmThreshold, key: str) -> tuple[str, str]:
-        logical = f"{self._name}-{a.metric}-{key}-{a.level}"
-        return logical, self._args.namer.name(Kind.ALARM, a.metric, key, a.level)
-
-    def _register(self, logical: str, **kwargs: Any) -> None:
+    def _render(self, d: DeclaredAlarm, level: Threshold) -> None:
+        logical = f"{self._name}-{d.metric}-{d.key}-{level.level}"
+        threshold = d.scale(level.threshold) if d.scale is not None else level.threshold
+        common: dict[str, Any] = {
+            "name": self._args.namer.name(Kind.ALARM, d.metric, d.key, level.level),
+            "evaluation_periods": level.minutes, "threshold": threshold, "comparison_operator": d.comparison}
+        if d.kind == "simple":
+            (metric,) = d.metrics
+            common |= {"namespace": d.namespace, "metric_name": metric, "statistic": d.statistic,
+                       "dimensions": dict(d.dimensions), "period": 60, "datapoints_to_alarm": level.minutes,
+                       "alarm_description": f"{level.level}: {metric} {d.comparison} {threshold:g} "
+                                            f"for {level.minutes} min"}
+        elif d.kind == "ratio":
+            numerator, denominator = d.metrics
+            common |= {"datapoints_to_alarm": level.minutes, "metric_queries": [
+                _query("num", d.namespace, numerator, d.dimensions),
+                _query("den", d.namespace, denominator, d.dimensions),
+                {"id": "rate", "expression": "IF(den > 0, 100 * num / den, 0)", "label": f"{numerator} %",
+                 "return_data": True}],
+                "alarm_description": f"{level.level}: {numerator}/{denominator} above {threshold:g}% "
+                                     f"for {level.minutes} min"}
+        elif d.kind == "sum":
+            queries = [_query(f"m{i}", d.namespace, m, d.dimensions) for i, m in enumerate(d.metrics)]
+            queries.append({"id": "total", "expression": " + ".join(f"m{i}" for i in range(len(d.metrics))),
+                            "label": "throttle events", "return_data": True})
+            common |= {"datapoints_to_alarm": 1, "metric_queries": queries,
+                       "alarm_description": f"{level.level}: throttling above {threshold:g}"}
+        else:
+            raise ValueError(f"alarm {d.metric}/{d.key}: unknown kind {d.kind!r} (simple, ratio, sum)")
         alarm = aws.cloudwatch.MetricAlarm(
             logical, alarm_actions=[self.topic.arn], ok_actions=[self.topic.arn],
-            treat_missing_data="notBreaching", opts=pulumi.ResourceOptions(parent=self), **kwargs)
+            treat_missing_data="notBreaching", opts=pulumi.ResourceOptions(parent=self), **common)
         self.alarm_names.append(alarm.name)
-
-    def _simple(self, a: AlarmThreshold, key: str, namespace: str, metric: str, stat: str,
-                dims: Mapping[str, pulumi.Input[str]], threshold: float,
-                comparison: str = "GreaterThanThreshold") -> None:
-        logical, physical = self._alarm_name(a, key)
-        self._register(logical, name=physical, namespace=namespace, metric_name=metric, statistic=stat,
-                       dimensions=dict(dims), period=60, evaluation_periods=a.minutes,
-                       datapoints_to_alarm=a.minutes, threshold=threshold, comparison_operator=comparison,
-                       alarm_description=f"{a.level}: {metric} {comparison} {threshold:g} for {a.minutes} min")
-
-    def _ratio(self, a: AlarmThreshold, key: str, namespace: str, numerator: str, denominator: str,
-               dims: Mapping[str, pulumi.Input[str]]) -> None:
-        logical, physical = self._alarm_name(a, key)
-        queries = [
-            _query("num", namespace, numerator, dims), _query("den", namespace, denominator, dims),
-            {"id": "rate", "expression": "IF(den > 0, 100 * num / den, 0)", "label": f"{numerator} %",
-             "return_data": True},
-        ]
-        self._register(logical, name=physical, metric_queries=queries, evaluation_periods=a.minutes,
-                       datapoints_to_alarm=a.minutes, threshold=a.threshold,
-                       comparison_operator="GreaterThanThreshold",
-                       alarm_description=f"{a.level}: {numerator}/{denominator} above {a.threshold:g}% "
-                                         f"for {a.minutes} min")
-
-    def _sum(self, a: AlarmThreshold, key: str, namespace: str, metrics: tuple[str, ...],
-             dims: Mapping[str, pulumi.Input[str]]) -> None:
-        logical, physical = self._alarm_name(a, key)
-        queries = [_query(f"m{i}", namespace, m, dims) for i, m in enumerate(metrics)]
-        queries.append({"id": "total", "expression": " + ".join(f"m{i}" for i in range(len(metrics))),
-                        "label": "throttle events", "return_data": True})
-        self._register(logical, name=physical, metric_queries=queries, evaluation_periods=a.minutes,
-                       datapoints_to_alarm=1, threshold=a.threshold, comparison_operator="GreaterThanThreshold",
-                       alarm_description=f"{a.level}: throttling above {a.threshold:g}")
 
     # --- dashboard and budget ------------------------------------------------------------------
     def _dashboard(self) -> aws.cloudwatch.Dashboard:

@@ -19,12 +19,14 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import DeclaredAlarm, rds_alarms
 from components.refs import StoreRef
 from cutover import iam
 from cutover.config import EnvironmentSettings, PostgresConfig
 from cutover.config.databases import POSTGRES_PORT
 from cutover.data_guard import readonly_user
 from cutover.naming import Kind, Namer
+from cutover.rds_limits import postgres_max_connections
 
 ENGINE = "postgres"
 READ_ACTIONS = ("rds-db:connect", "secretsmanager:GetSecretValue")
@@ -239,3 +241,8 @@ class PostgresDatabase(pulumi.ComponentResource):
                                        "DB_NAME": cfg.database_name, "DB_USER": self._readonly_user},
                 in_vpc=True, security_group_id=sg, port=POSTGRES_PORT),
         )}
+
+    def monitoring_alarms(self, key: str = "main") -> list[DeclaredAlarm]:
+        """CPU, connections against the class's max_connections, storage (opt-in thresholds)."""
+        return rds_alarms(key, self.instance_identifier, postgres_max_connections(self.instance_class),
+                          self.allocated_storage_gb)

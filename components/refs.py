@@ -75,19 +75,24 @@ def ref_specs(uses: Sequence[tuple[StoreRef, Access]]) -> list[PolicySpec]:
     return specs
 
 
-def policy_document(specs: Sequence[PolicySpec]) -> pulumi.Output[str]:
-    """The policy JSON once every resource ARN is known."""
+def policy_statements(specs: Sequence[PolicySpec]) -> pulumi.Output[list[dict[str, Any]]]:
+    """The statements once every resource ARN is known."""
     flat = [r for _, _, resources in specs for r in resources]
 
-    def build(values: list[Any]) -> str:
+    def build(values: list[Any]) -> list[dict[str, Any]]:
         statements, i = [], 0
         for statement_id, actions, resources in specs:
             statements.append(iam.statement(actions, [str(v) for v in values[i:i + len(resources)]],
                                             sid=statement_id))
             i += len(resources)
-        return iam.document(*statements)
+        return statements
 
     return pulumi.Output.all(*flat).apply(build)
+
+
+def policy_document(specs: Sequence[PolicySpec]) -> pulumi.Output[str]:
+    """The policy JSON once every resource ARN is known."""
+    return policy_statements(specs).apply(lambda statements: iam.document(*statements))
 
 
 def cidr_egress(name: str, security_group_id: pulumi.Input[str], ref: StoreRef, consumer: str,

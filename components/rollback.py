@@ -33,8 +33,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import DeclaredAlarm
 from components.alert_topic import CLOUDWATCH, AlertTopic, AlertTopicArgs
 from components.front_door import RollbackTarget
+from components.lambda_function import LambdaFunction, LambdaFunctionArgs
 from cutover import iam
 from cutover.config import EnvironmentSettings, FrontDoorKind, RollbackConfig
 from cutover.naming import Kind, Namer
@@ -44,8 +46,6 @@ RUNTIME = "python3.12"
 CODE_PATH = "functions/rollback"
 CLEAR_VALUE = json.dumps({"state": "clear"})  # functions/rollback/record.py CLEAR_VALUE
 MAX_METRICS = 10  # CloudWatch: a metric math alarm reads at most 10 metrics (hard limit)
-XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
-LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ class Rollback(pulumi.ComponentResource):
     topic: AlertTopic
     function: aws.lambda_.Function
     role: aws.iam.Role
+    dead_letter_queue: aws.sqs.Queue | None  # notifications the Lambda failed on, after its retries
     record_parameter: aws.ssm.Parameter
     record_parameter_name: str
     _alarm_names: dict[str, str]
@@ -127,29 +128,29 @@ class Rollback(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["value"]))
 
         fn_name = namer.name(Kind.LAMBDA_FUNCTION, "rollback")
-        log_group = aws.cloudwatch.LogGroup(f"{name}-fn", name=f"/aws/lambda/{fn_name}",
-                                            retention_in_days=args.env.log_retention_days, opts=child)
-        self.role = aws.iam.Role(f"{name}-fn", name=namer.name(Kind.IAM_ROLE, "rollback"),
-                                 description=f"Lambda {fn_name}: shift the front door back to blue, record it",
-                                 assume_role_policy=iam.assume_role("lambda.amazonaws.com"), opts=child)
-        policy = aws.iam.RolePolicy(
-            f"{name}-fn", role=self.role.id, name="least-privilege",
-            policy=pulumi.Output.all(log_group.arn, self.record_parameter.arn, self._front_door_resources()).apply(
-                lambda v: self._policy(v[0], v[1], v[2])), opts=child)
-        self.function = aws.lambda_.Function(
-            f"{name}-fn", name=fn_name, role=self.role.arn, runtime=RUNTIME, handler="handler.handler",
+        lam = LambdaFunction(f"{name}-fn", LambdaFunctionArgs(
+            function_name=fn_name, role_name=namer.name(Kind.IAM_ROLE, "rollback"),
+            role_description=f"Lambda {fn_name}: shift the front door back to blue, record it",
             # 120 s: one ModifyRule per routed service, each with botocore's retries, then the record
             # write with its own retries (functions/rollback/handler.py).
-            code=pulumi.FileArchive(args.code_path), architectures=["arm64"], memory_size=256, timeout=120,
+            code=pulumi.FileArchive(args.code_path), runtime=RUNTIME, memory_mb=256, timeout_seconds=120,
+            log_retention_days=args.env.log_retention_days,
             # Optional (traffic.rollback.reserveConcurrency): Lambda refuses a reservation that would
             # leave fewer than 100 unreserved executions ("Configuring reserved concurrency", Lambda
             # developer guide), and new accounts may have a concurrency quota of 10.
-            reserved_concurrent_executions=1 if args.config.reserve_concurrency else None,
-            tracing_config={"mode": "Active"},
-            logging_config={"log_format": "JSON", "log_group": log_group.name},
-            environment={"variables": self._environment()},
-            description=f"{namer.prefix} automatic rollback ({args.target.kind.value})",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, log_group]))
+            reserved_concurrency=1 if args.config.reserve_concurrency else None,
+            environment=self._environment(),
+            statements=pulumi.Output.all(self.record_parameter.arn, self._front_door_resources()).apply(
+                lambda v: self._statements(v[0], v[1])),
+            # SNS invokes it asynchronously: an alarm notification it could not act on (after Lambda's
+            # retries) lands in a dead-letter queue, whose depth alarm tells the operator.
+            asynchronous=True, dead_letter_queue_name=namer.name(Kind.SQS_QUEUE, "rollback", "dlq"),
+            description=f"{namer.prefix} automatic rollback ({args.target.kind.value})"), parent=self)
+        self.function, self.role, self.dead_letter_queue = lam.function, lam.role, lam.dead_letter_queue
+        # For Monitoring: a notification the Lambda gave up on (its dead-letter queue's depth) pages. No
+        # error-rate alarm: the composite alarm that invokes it already notifies the rollback topic, and
+        # the record it writes says started/partial/failed (functions/rollback/record.py).
+        self._alarms: list[DeclaredAlarm] = lam.monitoring_alarms("rollback", errors=False)
         permission = aws.lambda_.Permission(
             f"{name}-fn-sns", action="lambda:InvokeFunction", function=self.function.name,
             principal="sns.amazonaws.com", source_arn=self.topic.arn, opts=child)
@@ -159,6 +160,10 @@ class Rollback(pulumi.ComponentResource):
         self.register_outputs({"alarms": self.alarm_names, "composite": self.composite.alarm_name,
                                "topicArn": self.topic.arn, "function": self.function.name,
                                "recordParameter": self.record_parameter_name})
+
+    def monitoring_alarms(self) -> list[DeclaredAlarm]:
+        """The depth of the rollback Lambda's dead-letter queue."""
+        return list(self._alarms)
 
     # --- alarms ----------------------------------------------------------------------------------
     def _build_alarms(self) -> None:
@@ -285,13 +290,12 @@ class Rollback(pulumi.ComponentResource):
         return pulumi.Output.all(*names).apply(
             lambda n: [f"arn:aws:lambda:{a.region}:{a.account_id}:function:{x}" for x in n])
 
-    def _policy(self, log_group_arn: str, parameter_arn: str, resources: list[str]) -> str:
+    def _statements(self, parameter_arn: str, resources: list[str]) -> list[dict[str, Any]]:
+        """The handler's own calls (the building block adds logs, X-Ray and the dead-letter queue)."""
         t = self._args.target
-        stmts = [iam.statement(LOG_ACTIONS, f"{log_group_arn}:*", sid="OwnLogs"),
-                 iam.statement(XRAY_ACTIONS, "*", sid="Tracing"),
-                 # GetParameter: the best-effort read that keeps previousGreenShare across redeliveries
-                 # (the write never depends on it); PutParameter: the record itself.
-                 iam.statement(["ssm:GetParameter", "ssm:PutParameter"], parameter_arn, sid="RollbackRecord")]
+        # GetParameter: the best-effort read that keeps previousGreenShare across redeliveries
+        # (the write never depends on it); PutParameter: the record itself.
+        stmts = [iam.statement(["ssm:GetParameter", "ssm:PutParameter"], parameter_arn, sid="RollbackRecord")]
         if t.kind is FrontDoorKind.ALB:
             listener_arn, rules_arn = resources
             # Service Authorization Reference, Elastic Load Balancing V2: ModifyListener authorizes
@@ -315,7 +319,7 @@ class Rollback(pulumi.ComponentResource):
             # "function"; the alias is a request parameter, not a qualifier), so an alias ARN here
             # would deny them. No condition key names the alias: these functions' ARNs, nothing more.
             stmts.append(iam.statement(["lambda:GetAlias", "lambda:UpdateAlias"], resources, sid="ResetAliases"))
-        return iam.document(*stmts)
+        return stmts
 
 
 def _metric_query(qid: str, namespace: str, metric: str, stat: str,

@@ -26,24 +26,16 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.refs import Access, PolicySpec, StoreRef, cidr_egress, policy_document, ref_specs
-from cutover import iam
+from components.alarms import DeclaredAlarm
+from components.lambda_function import ENI_ACTIONS, LambdaFunction, LambdaFunctionArgs, LambdaVpc
+from components.refs import Access, StoreRef, cidr_egress, policy_statements, ref_specs
 from cutover.config import EnvironmentSettings, ServerlessConfig, ServiceConfig, ServiceKind
 from cutover.config.serverless import check_uses
 from cutover.errors import ConfigError
 from cutover.naming import Kind, Namer
 
 ALIAS = "live"
-DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # SQS maximum: time to inspect and redrive failed events
-# Lambda creates, describes and deletes the ENIs of a VPC function with the execution role. EC2's
-# Describe* actions do not support resource-level permissions, and the ENI ARNs do not exist
-# before Lambda creates them, so these five actions need Resource "*" (as in AWS's own
-# AWSLambdaVPCAccessExecutionRole). Lambda validates them when the function is created, which
-# rules out condition keys that only exist in the later EC2 calls.
-ENI_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
-               "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses")
-XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")  # X-Ray requires Resource "*"
-LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+__all__ = ["ENI_ACTIONS", "LambdaTarget", "ServerlessApp", "ServerlessAppArgs", "VpcPlacement"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +100,7 @@ class ServerlessApp(pulumi.ComponentResource):
         self.functions, self.aliases, self.roles, self.log_groups = {}, {}, {}, {}
         self.security_groups, self.dead_letter_queues, self.targets = {}, {}, {}
         self.write_grants = {}
+        self._alarms: list[DeclaredAlarm] = []
         own_refs: dict[str, StoreRef] = {}
         for s in _build_order(args.config.services):
             uses = [(own_refs.get(k) or args.refs[k], Access(a)) for k, a in s.uses.items()
@@ -125,58 +118,42 @@ class ServerlessApp(pulumi.ComponentResource):
     def _service(self, s: ServiceConfig, uses: list[tuple[StoreRef, Access]]) -> None:
         args, svc = self._args, s.name
         base = f"{self._name}-{svc}"
-        child = pulumi.ResourceOptions(parent=self)
         parts = (args.color, svc) if args.color else (svc,)
         fn_name = args.namer.name(Kind.LAMBDA_FUNCTION, *parts)
 
-        log_group = aws.cloudwatch.LogGroup(base, name=f"/aws/lambda/{fn_name}",
-                                            retention_in_days=args.env.log_retention_days, opts=child)
-        role = aws.iam.Role(base, name=args.namer.name(Kind.IAM_ROLE, *parts),
-                            description=f"Lambda {fn_name}: least privilege, no managed policies",
-                            assume_role_policy=iam.assume_role("lambda.amazonaws.com"), opts=child)
-
         in_vpc = [ref for ref, _ in uses if ref.in_vpc]
-        vpc_config = None
-        if in_vpc:
-            vpc_config = self._vpc(s, parts, in_vpc)
-        dlq = self._dead_letter_queue(s, parts) if s.kind is ServiceKind.WORKER else None
-
-        policy = aws.iam.RolePolicy(base, role=role.id, name="least-privilege",
-                                    policy=_policy(log_group.arn, uses, bool(in_vpc), dlq.arn if dlq else None),
-                                    opts=child)
-        fn = aws.lambda_.Function(
-            base, name=fn_name, role=role.arn, runtime=s.runtime, handler=s.handler,
-            code=pulumi.FileArchive(s.code), architectures=["arm64"], memory_size=s.memory_mb,
-            timeout=s.timeout_seconds, publish=True, tracing_config={"mode": "Active"},
-            logging_config={"log_format": "JSON", "log_group": log_group.name, "application_log_level": "INFO",
-                            "system_log_level": "WARN"},
-            environment={"variables": _environment(s, uses)},
-            vpc_config=vpc_config,
-            reserved_concurrent_executions=s.reserved_concurrency,
+        vpc = self._vpc(s, parts, in_vpc) if in_vpc else None
+        fn = LambdaFunction(base, LambdaFunctionArgs(
+            function_name=fn_name, role_name=args.namer.name(Kind.IAM_ROLE, *parts),
+            code=pulumi.FileArchive(s.code), handler=s.handler, runtime=s.runtime, memory_mb=s.memory_mb,
+            timeout_seconds=s.timeout_seconds, log_retention_days=args.env.log_retention_days,
             description=f"{args.namer.prefix} {svc} ({s.kind.value})",
-            # The role's permissions must exist first: Lambda checks the ENI actions at creation.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, log_group]))
-        version, routing = _alias_routing(fn.version, args.alias_weights.get(svc))
-        alias = aws.lambda_.Alias(
-            f"{base}-{ALIAS}", name=ALIAS, function_name=fn.name, function_version=version,
-            description="what every integration invokes; blue/green shifts its routing weights",
-            routing_config=routing, opts=child)
-        target = LambdaTarget(service=svc, function_name=fn.name, alias_name=ALIAS, alias_arn=alias.arn,
-                              invoke_arn=alias.invoke_arn)
-
-        if dlq is not None:
-            aws.lambda_.FunctionEventInvokeConfig(
-                base, function_name=fn.name, qualifier=alias.name, maximum_retry_attempts=2,
-                maximum_event_age_in_seconds=6 * 3600,
-                destination_config={"on_failure": {"destination": dlq.arn}},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
+            role_description=f"Lambda {fn_name}: least privilege, no managed policies",
+            environment=_environment(s, uses), statements=policy_statements(ref_specs(uses)),
+            application_log_level="INFO", vpc=vpc, reserved_concurrency=s.reserved_concurrency, publish=True,
+            # Workers and scheduled services are invoked asynchronously: failed events go to a
+            # dead-letter queue instead of being dropped after Lambda's retries.
+            asynchronous=s.kind is ServiceKind.WORKER or bool(s.schedule),
+            dead_letter_queue_name=args.namer.name(Kind.SQS_QUEUE, *parts, "dlq"),
+            alias_name=ALIAS, alias_description="what every integration invokes; blue/green shifts its routing weights",
+            alias_split=args.alias_weights.get(svc)), parent=self)
+        assert fn.alias is not None
+        target = LambdaTarget(service=svc, function_name=fn.function.name, alias_name=ALIAS, alias_arn=fn.alias.arn,
+                              invoke_arn=fn.alias.invoke_arn)
+        if fn.dead_letter_queue is not None:
+            self.dead_letter_queues[svc] = fn.dead_letter_queue
+        self._alarms += fn.monitoring_alarms("-".join(parts))
         if s.schedule:
             self._schedule(s, parts, target)
 
-        self.functions[svc], self.aliases[svc], self.roles[svc] = fn, alias, role
-        self.log_groups[svc], self.targets[svc] = log_group, target
+        self.functions[svc], self.aliases[svc], self.roles[svc] = fn.function, fn.alias, fn.role
+        self.log_groups[svc], self.targets[svc] = fn.log_group, target
 
-    def _vpc(self, s: ServiceConfig, parts: tuple[str, ...], stores: list[StoreRef]) -> dict[str, Any]:
+    def monitoring_alarms(self) -> list[DeclaredAlarm]:
+        """What Monitoring alarms on: each function's error rate, each dead-letter queue's depth."""
+        return list(self._alarms)
+
+    def _vpc(self, s: ServiceConfig, parts: tuple[str, ...], stores: list[StoreRef]) -> LambdaVpc:
         args, base = self._args, f"{self._name}-{s.name}"
         child = pulumi.ResourceOptions(parent=self)
         if args.vpc is None:
@@ -218,15 +195,7 @@ class ServerlessApp(pulumi.ComponentResource):
                 from_port=ref.port, to_port=ref.port, referenced_security_group_id=sg.id,
                 description=f"from Lambda {s.name}", opts=child)
         self.security_groups[s.name] = sg
-        return {"subnet_ids": list(args.vpc.subnet_ids), "security_group_ids": [sg.id]}
-
-    def _dead_letter_queue(self, s: ServiceConfig, parts: tuple[str, ...]) -> aws.sqs.Queue:
-        queue = aws.sqs.Queue(
-            f"{self._name}-{s.name}-dlq", name=self._args.namer.name(Kind.SQS_QUEUE, *parts, "dlq"),
-            sqs_managed_sse_enabled=True, message_retention_seconds=DLQ_RETENTION_SECONDS,
-            opts=pulumi.ResourceOptions(parent=self))
-        self.dead_letter_queues[s.name] = queue
-        return queue
+        return LambdaVpc(args.vpc.subnet_ids, [sg.id])
 
     def _schedule(self, s: ServiceConfig, parts: tuple[str, ...], target: LambdaTarget) -> None:
         base, child = f"{self._name}-{s.name}", pulumi.ResourceOptions(parent=self)
@@ -243,24 +212,6 @@ class ServerlessApp(pulumi.ComponentResource):
         alias = self.aliases[svc]
         return StoreRef(key=f"function:{svc}", resource_arns=[alias.arn], read_actions=("lambda:InvokeFunction",),
                         write_actions=(), env={f"{_env_name(svc)}_FUNCTION_ARN": alias.arn})
-
-
-def _alias_routing(new_version: pulumi.Output[str], split: tuple[str, float] | None
-                   ) -> tuple[pulumi.Input[str], pulumi.Output[dict[str, Any] | None] | None]:
-    """The ``live`` alias's primary version and routing config.
-
-    No split (no pinned version, or blue retired): the newly published version only. A split
-    ``(stable, weight)``: the stable version is the primary and the new version the additional
-    version at ``weight``, so clearing the additional weights (the rollback Lambda) sends
-    everything back to the stable version. The new version is known only after publishing, so the
-    routing config is an Output; when it equals the stable version (nothing new was published)
-    there is nothing to split, and Lambda rejects an additional version equal to the primary.
-    """
-    if split is None:
-        return new_version, None
-    stable, weight = split
-    return stable, new_version.apply(
-        lambda new: None if new == stable else {"additional_version_weights": {new: weight}})
 
 
 def _build_order(services: Sequence[ServiceConfig]) -> list[ServiceConfig]:
@@ -286,20 +237,6 @@ def _build_order(services: Sequence[ServiceConfig]) -> list[ServiceConfig]:
     for s in services:
         visit(s, ())
     return order
-
-
-def _policy(log_group_arn: pulumi.Output[str], uses: list[tuple[StoreRef, Access]], in_vpc: bool,
-            dlq_arn: pulumi.Output[str] | None) -> pulumi.Output[str]:
-    """The role's only policy. Resources may be Outputs; actions are always explicit (never ``*``)."""
-    specs: list[PolicySpec] = [
-        ("Logs", LOG_ACTIONS, [log_group_arn, pulumi.Output.concat(log_group_arn, ":*")]),
-        ("XRay", XRAY_ACTIONS, ["*"]),
-    ]
-    if in_vpc:
-        specs.append(("VpcNetworkInterfaces", ENI_ACTIONS, ["*"]))
-    if dlq_arn is not None:
-        specs.append(("DeadLetterQueue", ("sqs:SendMessage",), [dlq_arn]))
-    return policy_document(specs + ref_specs(uses))
 
 
 def _environment(s: ServiceConfig, uses: list[tuple[StoreRef, Access]]) -> dict[str, pulumi.Input[str]]:

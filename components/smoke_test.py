@@ -9,7 +9,7 @@ the checks, runs the Lambda once more. A weight change alone does not: the versi
 
 The role allows exactly what the handler calls: ``ssm:PutParameter`` on the result parameter and,
 for the alias kind (the new version has no URL of its own), ``lambda:InvokeFunction`` on green's
-published versions; plus its own log stream.
+published versions; plus, from the Lambda building block, its own log stream and X-Ray.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from components.lambda_function import LambdaFunction, LambdaFunctionArgs
 from cutover import iam
 from cutover.config import EnvironmentSettings
 from cutover.config.promotion import SmokeCheck
@@ -28,7 +30,6 @@ from cutover.naming import Kind, Namer
 
 RUNTIME = "python3.12"
 CODE_PATH = "functions/smoke"
-LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 PENDING_VALUE = json.dumps({"version": "", "passed": False, "checks": []})  # before the first run
 TIMEOUT_SECONDS = 120  # 10 checks of at most 10 s each (functions/smoke TIMEOUT_SECONDS), per function
 
@@ -55,7 +56,6 @@ class SmokeTest(pulumi.ComponentResource):
         super().__init__("cutover:promotion:SmokeTest", name, None, opts)
         if (args.base_url is None) == (not args.functions):
             raise ValueError("smoke test: give green's base URL or (alias kind) its function versions, not both")
-        child = pulumi.ResourceOptions(parent=self)
         namer = args.namer
         self.result_parameter_name = namer.path("promotion", "smoke")
         # The Lambda owns the value after creation (as the rollback record): the program never resets it.
@@ -64,23 +64,20 @@ class SmokeTest(pulumi.ComponentResource):
             description="last pre-traffic smoke test of green, per deployed version (functions/smoke)",
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["value"]))
         fn_name = namer.name(Kind.LAMBDA_FUNCTION, "smoke")
-        log_group = aws.cloudwatch.LogGroup(f"{name}-fn", name=f"/aws/lambda/{fn_name}",
-                                            retention_in_days=args.env.log_retention_days, opts=child)
-        self.role = aws.iam.Role(f"{name}-fn", name=namer.name(Kind.IAM_ROLE, "smoke"),
-                                 description=f"Lambda {fn_name}: pre-traffic checks of green, record the result",
-                                 assume_role_policy=iam.assume_role("lambda.amazonaws.com"), opts=child)
         versions = [pulumi.Output.from_input(args.functions[k]) for k in sorted(args.functions)]
-        policy = aws.iam.RolePolicy(
-            f"{name}-fn", role=self.role.id, name="least-privilege",
-            policy=pulumi.Output.all(log_group.arn, self.result_parameter.arn, *versions).apply(
-                lambda v: smoke_policy(v[0], v[1], v[2:])), opts=child)
-        self.function = aws.lambda_.Function(
-            f"{name}-fn", name=fn_name, role=self.role.arn, runtime=RUNTIME, handler="handler.handler",
-            code=pulumi.FileArchive(args.code_path), architectures=["arm64"], memory_size=128,
-            timeout=TIMEOUT_SECONDS, logging_config={"log_format": "JSON", "log_group": log_group.name},
-            environment={"variables": {"RESULT_PARAMETER": self.result_parameter_name}},
-            description=f"{namer.prefix} pre-traffic smoke test of green",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, log_group]))
+        # Invoked synchronously by the deployment (aws.lambda_.Invocation): no failure destination.
+        lam = LambdaFunction(f"{name}-fn", LambdaFunctionArgs(
+            function_name=fn_name, role_name=namer.name(Kind.IAM_ROLE, "smoke"),
+            role_description=f"Lambda {fn_name}: pre-traffic checks of green, record the result",
+            code=pulumi.FileArchive(args.code_path), runtime=RUNTIME, memory_mb=128, timeout_seconds=TIMEOUT_SECONDS,
+            log_retention_days=args.env.log_retention_days,
+            environment={"RESULT_PARAMETER": self.result_parameter_name},
+            statements=pulumi.Output.all(self.result_parameter.arn, *versions).apply(
+                lambda v: smoke_statements(v[0], v[1:])),
+            description=f"{namer.prefix} pre-traffic smoke test of green"), parent=self)
+        self.function, self.role = lam.function, lam.role
+        # No alarm of its own: a failing run fails the deployment (the Invocation) and the gate reads its
+        # recorded result (cutover/gates.py).
         checks = [c.as_dict() for c in args.checks]
         payload = pulumi.Output.all(
             pulumi.Output.from_input(args.green_version), pulumi.Output.from_input(args.base_url),
@@ -95,11 +92,11 @@ class SmokeTest(pulumi.ComponentResource):
         self.register_outputs({"function": self.function.name, "resultParameter": self.result_parameter_name})
 
 
-def smoke_policy(log_group_arn: str, parameter_arn: str, versions: list[str]) -> str:
-    """Exactly the handler's calls (functions/smoke/handler.py docstring)."""
-    stmts = [iam.statement(LOG_ACTIONS, f"{log_group_arn}:*", sid="OwnLogs"),
-             iam.statement(["ssm:PutParameter"], parameter_arn, sid="WriteSmokeResult")]
+
+def smoke_statements(parameter_arn: str, versions: list[str]) -> list[dict[str, Any]]:
+    """Exactly the handler's calls (functions/smoke/handler.py docstring); logs and X-Ray: LambdaFunction."""
+    stmts = [iam.statement(["ssm:PutParameter"], parameter_arn, sid="WriteSmokeResult")]
     if versions:
         # Invoke authorizes against the qualified ARN when FunctionName carries the version.
         stmts.append(iam.statement(["lambda:InvokeFunction"], sorted(versions), sid="InvokeGreenVersions"))
-    return iam.document(*stmts)
+    return stmts

@@ -51,6 +51,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.lambda_function import LambdaFunction, LambdaFunctionArgs, LambdaVpc
 from cutover import iam
 from cutover.naming import Kind, Namer
 
@@ -65,12 +66,6 @@ CERT_DIR = "certs"
 HTTPS = 443
 PAIRS = ("postgres->postgres", "mysql->dynamodb")  # functions/verifier/receipt.py PAIRS
 ATTRIBUTE_TYPES = ("S", "N")  # functions/verifier/mysql_dynamo.py ATTRIBUTE_TYPES
-LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
-XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")  # X-Ray supports only Resource "*"
-# A VPC function's ENIs, as in AWSLambdaVPCAccessExecutionRole: EC2 Describe* has no resource-level
-# permissions and the ENIs do not exist before Lambda creates them, hence Resource "*".
-ENI_ACTIONS = ("ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
-               "ec2:DescribeNetworkInterfaces", "ec2:UnassignPrivateIpAddresses")
 TABLE_READ_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:Scan")
 INDEX_READ_ACTIONS = ("dynamodb:Query",)
 MAX_TIMEOUT_SECONDS = 900  # Lambda's maximum
@@ -282,14 +277,12 @@ def parameter_arn(region: str, account_id: str, name: str) -> str:
     return f"arn:aws:ssm:{region}:{account_id}:parameter/{name.lstrip('/')}"
 
 
-def verifier_policy(*, log_group_arn: str, region: str, account_id: str, secrets: Sequence[str],
+def verifier_statements(*, region: str, account_id: str, secrets: Sequence[str],
                     secret_keys: Sequence[str], receipts_written: Sequence[str], receipts_read: Sequence[str],
-                    table_arns: Sequence[str], table_keys: Sequence[str]) -> str:
-    """Exactly the handler's calls (module docstring); resources are plain strings."""
-    stmts = [iam.statement(LOG_ACTIONS, f"{log_group_arn}:*", sid="OwnLogs"),
-             iam.statement(XRAY_ACTIONS, "*", sid="XRay"),
-             iam.statement(ENI_ACTIONS, "*", sid="VpcNetworkInterfaces"),
-             iam.statement(["secretsmanager:GetSecretValue"], sorted(set(secrets)), sid="DatabaseCredentials"),
+                    table_arns: Sequence[str], table_keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Exactly the handler's calls (module docstring); resources are plain strings. Logs, X-Ray and the
+    VPC function's ENIs: the Lambda building block (components/lambda_function.py)."""
+    stmts = [iam.statement(["secretsmanager:GetSecretValue"], sorted(set(secrets)), sid="DatabaseCredentials"),
              iam.statement(["ssm:PutParameter"], [parameter_arn(region, account_id, p)
                                                   for p in sorted(set(receipts_written))], sid="WriteReceipts")]
     if secret_keys:
@@ -305,7 +298,7 @@ def verifier_policy(*, log_group_arn: str, region: str, account_id: str, secrets
     if table_keys:
         stmts.append(iam.statement(["kms:Decrypt"], sorted(set(table_keys)), sid="DecryptTables", condition={
             "StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}}))
-    return iam.document(*stmts)
+    return stmts
 
 
 class DataVerifier(pulumi.ComponentResource):
@@ -331,30 +324,25 @@ class DataVerifier(pulumi.ComponentResource):
             "schedule": args.schedule_expression}, opts)
         self.code_packages, self.receipt_parameters = versions, receipts
         namer = args.namer
-        child = pulumi.ResourceOptions(parent=self)
         fn_name = namer.name(Kind.LAMBDA_FUNCTION, "verifier")
 
         sg = self._security_group(name, args)
         self.security_group_id = sg.id
-        log_group = aws.cloudwatch.LogGroup(f"{name}-fn", name=f"/aws/lambda/{fn_name}",
-                                            retention_in_days=args.log_retention_days, tags=args.tags, opts=child)
-        role = aws.iam.Role(f"{name}-fn", name=namer.name(Kind.IAM_ROLE, "verifier"),
-                            description=f"Lambda {fn_name}: compares blue's and green's copies, writes receipts",
-                            assume_role_policy=iam.assume_role("lambda.amazonaws.com"), tags=args.tags, opts=child)
-        policy = aws.iam.RolePolicy(f"{name}-fn", role=role.id, name="least-privilege",
-                                    policy=self._policy(args, log_group.arn), opts=child)
-        self.function = aws.lambda_.Function(
-            f"{name}-fn", name=fn_name, role=role.arn, runtime=RUNTIME, handler=HANDLER, code=archive,
-            architectures=["arm64"], memory_size=args.memory_mb, timeout=args.timeout_seconds,
-            tracing_config={"mode": "Active"},
-            logging_config={"log_format": "JSON", "log_group": log_group.name},
-            vpc_config={"subnet_ids": list(args.subnet_ids), "security_group_ids": [sg.id]},
-            environment={"variables": {"DATASETS": self._datasets_json(args)}},
+        # Invoked by its schedule (asynchronously) and by operators: a run that fails is repeated at the
+        # next schedule, and the receipt it did not write keeps the writer where it is, so no failure
+        # destination (cutover/data_guard.py refuses to move on a stale receipt).
+        lam = LambdaFunction(f"{name}-fn", LambdaFunctionArgs(
+            function_name=fn_name, role_name=namer.name(Kind.IAM_ROLE, "verifier"),
+            role_description=f"Lambda {fn_name}: compares blue's and green's copies, writes receipts",
+            code=archive, runtime=RUNTIME, handler=HANDLER, memory_mb=args.memory_mb,
+            timeout_seconds=args.timeout_seconds, log_retention_days=args.log_retention_days,
+            vpc=LambdaVpc(list(args.subnet_ids), [sg.id]), asynchronous=bool(args.schedule_expression),
+            failure_destination=False,
+            environment={"DATASETS": self._datasets_json(args)}, statements=self._statements(args),
             description=(f"{namer.prefix} data verifier: {CODE_PATH} + "
                          + ", ".join(f"{k} {v}" for k, v in versions.items()))[:256],
-            tags=args.tags,
-            # The role's permissions must exist first: Lambda checks the ENI actions at creation.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, log_group]))
+            tags=args.tags), parent=self)
+        self.function = lam.function
         self.function_name, self.function_arn = self.function.name, self.function.arn
         if args.schedule_expression:
             self._schedule(name, args)
@@ -437,26 +425,25 @@ class DataVerifier(pulumi.ComponentResource):
 
         return pulumi.Output.all(*inputs.values()).apply(render)
 
-    def _policy(self, args: DataVerifierArgs, log_group_arn: pulumi.Output[str]) -> pulumi.Output[str]:
+    def _statements(self, args: DataVerifierArgs) -> pulumi.Output[list[dict[str, Any]]]:
         inputs = self._inputs(args)
         keys = list(inputs)
 
-        def render(values: list[Any]) -> str:
-            log_arn, rest = str(values[0]), values[1:]
-            resolved = dict(zip(keys, (str(v) for v in rest), strict=True))
+        def render(values: list[Any]) -> list[dict[str, Any]]:
+            resolved = dict(zip(keys, (str(v) for v in values), strict=True))
 
             def pick(suffix: str) -> list[str]:
                 return [v for k, v in resolved.items() if k.endswith(suffix)]
 
-            return verifier_policy(
-                log_group_arn=log_arn, region=args.region, account_id=args.account_id,
+            return verifier_statements(
+                region=args.region, account_id=args.account_id,
                 secrets=pick("/secret"), secret_keys=pick("/secretKey"),
                 receipts_written=list(self.receipt_parameters.values()),
                 receipts_read=[self.receipt_parameters[d.dataset] for d in args.datasets
                                if d.pair == "mysql->dynamodb"],
                 table_arns=pick("/arn"), table_keys=pick("/key"))
 
-        return pulumi.Output.all(log_group_arn, *inputs.values()).apply(render)
+        return pulumi.Output.all(*inputs.values()).apply(render)
 
     def _schedule(self, name: str, args: DataVerifierArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)

@@ -1,4 +1,9 @@
-"""An ECS blue: the current container system, built by this stack with the ECS variant.
+"""An ECS color's configuration: several services behind one load balancer, for either color.
+
+``EcsColorConfig`` is color-neutral: green's ECS variant (the top-level ``container``, ``alb`` and
+``cdn`` sections, ``EcsColorConfig.single``) and blue's (``traffic.blue``, below) both become one.
+
+An ECS blue is the current container system, built by this stack with the ECS variant.
 
 Seed 004 runs today as ECS services (a Next.js frontend and a tRPC API) behind one ALB with
 CloudFront in front. ``traffic.blue`` describes that side with the same sections the ECS variant
@@ -31,29 +36,34 @@ MAX_RULE_PATTERNS = 5  # an ALB listener rule matches at most 5 condition values
 
 
 @dataclass(frozen=True)
-class BlueService:
+class EcsServiceConfig:
     container: ContainerConfig
     path_patterns: tuple[str, ...]  # () for the one service behind the listener's default action
 
 
 @dataclass(frozen=True)
-class BlueEcsConfig:
-    services: tuple[BlueService, ...]  # the default service first, then the routed ones in config order
+class EcsColorConfig:
+    services: tuple[EcsServiceConfig, ...]  # the default service first, then the routed ones in config order
     alb: AlbConfig
     cdn: CdnConfig | None
 
     @property
-    def default(self) -> BlueService:
+    def default(self) -> EcsServiceConfig:
         return self.services[0]
 
+    @classmethod
+    def single(cls, container: ContainerConfig, alb: AlbConfig, cdn: CdnConfig | None) -> EcsColorConfig:
+        """One service behind the listener's default action (the top-level ECS variant)."""
+        return cls((EcsServiceConfig(container, ()),), alb, cdn)
 
-def parse_blue_ecs(sections: Mapping[str, Any], env: EnvironmentSettings, region: str) -> BlueEcsConfig:
+
+def parse_blue_ecs(sections: Mapping[str, Any], env: EnvironmentSettings, region: str) -> EcsColorConfig:
     """Parse ``traffic.blue``'s container(s), alb and cdn sections (validated present by the traffic parser)."""
     doc = Reader(sections, "traffic.blue")
     cdn = parse_cdn(doc)
     alb = parse_alb(doc, region, env, has_cdn=cdn is not None)
     if doc.has("container"):
-        services = [BlueService(parse_container(doc.section("container"), env), ())]
+        services = [EcsServiceConfig(parse_container(doc.section("container"), env), ())]
     else:
         outer = doc.section("containers")
         # Behind CloudFront each rule also matches the origin-verify header: one of its 5 condition values.
@@ -79,10 +89,10 @@ def parse_blue_ecs(sections: Mapping[str, Any], env: EnvironmentSettings, region
                 raise ConfigError(f"traffic.blue.containers.{s.container.name}.pathPatterns",
                                   f"{p!r} is already routed to {seen[p]!r}")
             seen[p] = s.container.name
-    return BlueEcsConfig(tuple(defaults + [s for s in services if s.path_patterns]), alb, cdn)
+    return EcsColorConfig(tuple(defaults + [s for s in services if s.path_patterns]), alb, cdn)
 
 
-def _service(name: str, r: Reader, env: EnvironmentSettings, limit: int) -> BlueService:
+def _service(name: str, r: Reader, env: EnvironmentSettings, limit: int) -> EcsServiceConfig:
     patterns = r.string_list("pathPatterns", [])
     if len(patterns) > limit:
         raise ConfigError(r.key("pathPatterns"), f"{len(patterns)} patterns; an ALB listener rule matches at most "
@@ -96,4 +106,4 @@ def _service(name: str, r: Reader, env: EnvironmentSettings, limit: int) -> Blue
     # Everything else is the container section itself: the ECS variant's parser rejects unknown keys.
     body = {k: r.raw(k) for k in r.keys() if k not in ("pathPatterns", "name")}  # noqa: SIM118
     container = parse_container(Reader({**body, "name": name}, r.path), env)
-    return BlueService(container, patterns)
+    return EcsServiceConfig(container, patterns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -15,6 +16,17 @@ from cutover.errors import ConfigError
 USAGE_FILE = Path(__file__).resolve().parents[2] / "policy" / "cutover_guard" / "usage_keys.json"
 
 
+def _usage_file() -> Path:
+    """The repository's file, or (installed with pip) the policy package's copy, found without importing
+    the package (its __init__ needs the policy SDK)."""
+    if USAGE_FILE.exists():
+        return USAGE_FILE
+    spec = importlib.util.find_spec("cutover_guard")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"{USAGE_FILE} (and no installed cutover_guard package)")
+    return Path(next(iter(spec.submodule_search_locations))) / "usage_keys.json"
+
+
 @dataclass(frozen=True)
 class UsageKey:
     name: str
@@ -26,7 +38,7 @@ class UsageKey:
 
 @cache
 def usage_declarations() -> tuple[UsageKey, ...]:
-    keys = json.loads(USAGE_FILE.read_text())["keys"]
+    keys = json.loads(_usage_file().read_text())["keys"]
     return tuple(UsageKey(k["name"], k["description"], bool(k["contract"]), bool(k["profile"]), k.get("maximum"))
                  for k in keys)
 

@@ -1,7 +1,8 @@
 """Monitoring section: alarm thresholds per metric, as the seeds state them.
 
 Each alarm is ``{warning: x, critical: y}`` or a bare number (critical only). Alarms are created
-only for metrics the stack actually has (no Lambda alarms on an ECS-only stack).
+only for metrics the stack actually has (no Lambda alarms on an ECS-only stack): components declare
+them (components/alarms.py), some kinds with defaults these thresholds replace.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ class MetricSpec:
 
 # The alarm catalogue: name -> what the threshold measures.
 METRICS: dict[str, MetricSpec] = {
-    "lambdaErrorRatePercent": MetricSpec("%", 100, "Lambda Errors / Invocations over all functions"),
+    "lambdaErrorRatePercent": MetricSpec("%", 100, "Lambda Errors / Invocations per function (default: 5 for 5 min)"),
+    "deadLetterQueueDepth": MetricSpec("messages", 1_000_000, "SQS ApproximateNumberOfMessagesVisible per dead-letter "
+                                                            "queue (default: above 0 for 1 min)"),
     "api5xxRatePercent": MetricSpec("%", 100, "API Gateway 5xx / Count"),
     "dbConnectionsPercent": MetricSpec("%", 100, "RDS DatabaseConnections / max_connections of the class"),
     "dbCpuPercent": MetricSpec("%", 100, "RDS CPUUtilization"),

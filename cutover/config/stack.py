@@ -9,7 +9,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from cutover.config.blue import BlueEcsConfig, parse_blue_ecs
+from cutover.config.blue import EcsColorConfig, parse_blue_ecs
 from cutover.config.budget import BudgetConfig, UsageConfig, parse_budget, parse_usage
 from cutover.config.container import AlbConfig, CdnConfig, ContainerConfig, DevicesConfig, parse_ecs
 from cutover.config.databases import CacheConfig, PostgresConfig, parse_caches, parse_postgres
@@ -88,7 +88,7 @@ class StackConfig:
     waf: WafConfig
     edge: EdgeConfig
     traffic: TrafficConfig  # stages, front door, colors, rollback triggers
-    blue_ecs: BlueEcsConfig | None = None  # traffic.blue.variant=ecs: the current system, built here
+    blue_ecs: EcsColorConfig | None = None  # traffic.blue.variant=ecs: the current system, built here
     # Key paths (in the layer that set them) still holding the sample values profiles ship with.
     placeholders: tuple[str, ...] = ()
     promotion: PromotionConfig | None = None  # soak times, gates, smoke checks (cutover/config/promotion.py)

@@ -63,8 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     text: list[str] = [_header(settings, env, elapsed, len(plan))]
     if not args.no_tree:
         text += ["", render.tree(plan)]
-    text += ["", render.summary(plan), "", render.gates(plan)]
+    text += ["", render.summary(plan), "", render.gates(plan), "", render.data(plan)]
     doc["promotionGates"] = render.gate_plan(plan)
+    doc["dataPlan"] = render.data_plan(plan)
     status = 0
 
     if args.diffs:

@@ -29,6 +29,7 @@ it missed to a detached ``python -m cutover.plan.fastimport`` that compiles them
 from __future__ import annotations
 import __future__
 
+import fcntl
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -128,12 +129,32 @@ def install(packages: Sequence[str] = PACKAGES, cache: Path | None = None) -> bo
 
 
 def compile_missed_later() -> None:
-    """Start a detached compiler for the modules this run missed; the command's own exit never waits."""
+    """Start a detached compiler for the modules this run missed; the command's own exit never waits.
+
+    One compiler at a time: while one holds the cache's lock (plans run back to back, as CI runs them),
+    the next run starts none, and the modules it missed are compiled by a later run."""
     if not missed or os.environ.get("CUTOVER_PLAN_BYTECODE") or not os.access(cache_dir().parent, os.W_OK):
         return  # nothing missed; a cache chosen by hand is filled by hand (compile_modules)
+    if _compiler_running(cache_dir()):
+        return
     subprocess.Popen([sys.executable, "-m", "cutover.plan.fastimport", *sorted(set(missed))],
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                      start_new_session=True, close_fds=True)
+
+
+def _lock_path(cache: Path) -> Path:
+    return cache.parent / f".{cache.name}.lock"
+
+
+def _compiler_running(cache: Path) -> bool:
+    try:
+        with open(_lock_path(cache), "a+b") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when the file closes
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def compile_modules(names: Iterable[str], cache: Path | None = None) -> int:
@@ -165,4 +186,9 @@ def _search_path(name: str) -> list[str] | None:
 
 
 if __name__ == "__main__":
-    compile_modules(sys.argv[1:])
+    with open(_lock_path(cache_dir()), "a+b") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            sys.exit(0)  # another compiler is at work
+        compile_modules(sys.argv[1:])

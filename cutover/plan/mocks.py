@@ -425,6 +425,7 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.planned: list[PlannedResource] = []
         self.stack_outputs: dict[str, Any] = {}
+        self._aliases: dict[str, tuple[str, ...]] = {}  # URN -> the URNs it was known by (own and inherited)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
@@ -449,8 +450,12 @@ class RecordingMonitor(MockMonitor):
             retain_on_delete=bool(request.retainOnDelete),
             delete_before_replace=bool(request.deleteBeforeReplace),
             dependencies=tuple(request.dependencies), ignore_changes=tuple(request.ignoreChanges), id=rid,
-            aliases=self._alias_urns(request)))
+            aliases=self._remember(urn, self._alias_urns(request))))
         return response
+
+    def _remember(self, urn: str, aliases: tuple[str, ...]) -> tuple[str, ...]:
+        self._aliases[urn] = aliases
+        return aliases
 
     def _alias_urns(self, request: Any) -> tuple[str, ...]:
         """Each alias as the URN it names, resolved the way ``make_urn`` builds URNs here.
@@ -470,7 +475,23 @@ class RecordingMonitor(MockMonitor):
                 _, _, qualified, name = urn.split("::", 3)
                 urn = f"urn:pulumi:{spec.stack or get_stack()}::{spec.project or get_project()}::{qualified}::{name}"
             urns.append(urn)
-        return tuple(sorted(set(urns)))
+        return tuple(sorted(set(urns) | self._inherited(request, urns)))
+
+    def _inherited(self, request: Any, own: list[str]) -> set[str]:
+        """The aliases a child inherits from its parent's, as the engine derives them (the SDK's
+        ``inherited_child_alias``, which the engine applies when it receives alias specs): under each
+        URN the parent was known by, the child's name with the parent's old name as its prefix when it
+        started with the parent's name (``{parent}-details``), and the same for each of its own aliases."""
+        parent = request.parent or ""
+        out: set[str] = set()
+        for parent_alias in self._aliases.get(parent, ()):
+            parent_name, alias_parent_name = parent.rsplit("::", 1)[-1], parent_alias.rsplit("::", 1)[-1]
+            for child_type, child_name in [(request.type, request.name),
+                                           *((u.split("::")[2].split("$")[-1], u.rsplit("::", 1)[-1]) for u in own)]:
+                name = (alias_parent_name + child_name[len(parent_name):] if child_name.startswith(parent_name)
+                        else child_name)
+                out.add(self.make_urn(parent_alias, child_type, name))
+        return out
 
 
 def _plain_values(value: Any) -> Any:

@@ -69,6 +69,36 @@ def gates(plan: Plan) -> str:
     return "\n".join([head + " (online only: checked against AWS by `make promote`)", *rows])
 
 
+DATA_PLAN_TYPE = "cutover:data:DataPlan"  # components/data_plan.py
+
+
+def data_plan(plan: Plan) -> dict[str, Any] | None:
+    """The DataPlan record's props (what the data-plan-single-writer policy reads), if the stack has one."""
+    found = plan.of_type(DATA_PLAN_TYPE)
+    return dict(found[0].inputs) if found else None
+
+
+def data(plan: Plan) -> str:
+    """Per dataset: its method, its writer now, who writes each copy, and whether a replication runs."""
+    dp = data_plan(plan)
+    if not dp or not dp.get("datasets"):
+        return "Data plan: no datasets (profile section `migrations:`)"
+    running = ((plan.stack_outputs.get("data") or {}).get("migrations") or {})
+    lines = [f"Data plan at greenWeight {int(dp.get('greenWeight', 0))} (one written copy per dataset):"]
+    for name, d in sorted(dp["datasets"].items()):
+        if d["method"] == "dms":
+            replication = "DMS replication planned" if name in running else "no DMS replication yet (see the warnings)"
+        else:
+            replication = {"dump": "one-off copy in a write freeze", "shared": "no copy: both colors use one database"
+                           }.get(d["method"], d["method"])
+        copies = "; ".join(f"{c['color']} {c['store']}: " + (f"written by {' and '.join(c['writers'])}"
+                                                             if c["writers"] else "read only")
+                           for c in d["copies"])
+        receipt = f"; receipt {d['receipt']}" if d.get("receipt") else ""
+        lines.append(f"  {name:<14} writer {d['writer']:<5} {d['method']:<6} {replication}; {copies}{receipt}")
+    return "\n".join(lines)
+
+
 def overlap(ov: Any) -> str:
     """The cost section's parallel-run month apart from the steady state (``cutover_guard.cost.Overlap``)."""
     head = "Parallel run vs steady state (monthly):"

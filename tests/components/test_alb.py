@@ -18,7 +18,7 @@ LISTENER = "aws:lb/listener:Listener"
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000001"
 
 
-def _sg(plan: Plan, name: str = "alb-sg") -> str:
+def _sg(plan: Plan, name: str = "green-alb-sg") -> str:
     sg = plan.one("aws:ec2/securityGroup:SecurityGroup", name)
     assert sg.id is not None
     return sg.id
@@ -26,7 +26,7 @@ def _sg(plan: Plan, name: str = "alb-sg") -> str:
 
 def test_https_listener_uses_tls13_and_http_only_redirects() -> None:
     plan = planned("prod", "profile=tracetrack-ecs")
-    https = plan.one(LISTENER, "alb-https").inputs
+    https = plan.one(LISTENER, "green-alb-https").inputs
     assert (https["port"], https["protocol"]) == (443, "HTTPS")
     assert https["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     assert https["certificateArn"] == CERT
@@ -34,17 +34,17 @@ def test_https_listener_uses_tls13_and_http_only_redirects() -> None:
     assert https["defaultActions"] == [{"type": "fixed-response", "fixedResponse": {
         "contentType": "text/plain", "messageBody": "Forbidden", "statusCode": "403"}}]
     # ... and the last rule forwards what carries it, the same secret CloudFront sends as an origin header.
-    rule = plan.one("aws:lb/listenerRule:ListenerRule", "alb-from-cloudfront").inputs
-    assert rule["priority"] == 50000 and rule["listenerArn"] == plan.one(LISTENER, "alb-https").outputs["arn"]
+    rule = plan.one("aws:lb/listenerRule:ListenerRule", "green-alb-from-cloudfront").inputs
+    assert rule["priority"] == 50000 and rule["listenerArn"] == plan.one(LISTENER, "green-alb-https").outputs["arn"]
     assert rule["actions"] == [{"type": "forward", "targetGroupArn": plan.one("aws:lb/targetGroup:TargetGroup").id}]
     (condition,) = rule["conditions"]
     secret = condition["httpHeader"]["values"][0]
     assert condition["httpHeader"]["httpHeaderName"] == "X-Origin-Verify" and len(secret) == 40
-    origin = plan.one("aws:cloudfront/distribution:Distribution", "cdn").inputs["origins"][0]
+    origin = plan.one("aws:cloudfront/distribution:Distribution", "green-cdn").inputs["origins"][0]
     assert origin["customHeaders"] == [{"name": "X-Origin-Verify", "value": secret}]
     service = plan.one("aws:ecs/service:Service")
-    assert plan.one("aws:lb/listenerRule:ListenerRule", "alb-from-cloudfront").urn in service.dependencies
-    http = plan.one(LISTENER, "alb-http").inputs
+    assert plan.one("aws:lb/listenerRule:ListenerRule", "green-alb-from-cloudfront").urn in service.dependencies
+    http = plan.one(LISTENER, "green-alb-http").inputs
     assert http["defaultActions"] == [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443",
                                                                         "statusCode": "HTTP_301"}}]
 
@@ -79,9 +79,9 @@ def test_behind_cloudfront_only_the_origin_facing_prefix_list_reaches_443() -> N
 def test_access_log_bucket_is_sse_s3_and_grants_elb_delivery() -> None:
     plan = planned("prod", "profile=tracetrack-ecs")
     enc = plan.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-                   "alb-logs-encryption").inputs
+                   "green-alb-logs-encryption").inputs
     assert enc["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
-    policy = json.loads(plan.one("aws:s3/bucketPolicy:BucketPolicy", "alb-logs-policy").inputs["policy"])
+    policy = json.loads(plan.one("aws:s3/bucketPolicy:BucketPolicy", "green-alb-logs-policy").inputs["policy"])
     (grant,) = [s for s in policy["Statement"] if s.get("Sid") == "ElbAccessLogDelivery"]
     assert grant["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"}
     assert grant["Resource"].endswith("/alb/AWSLogs/123456789012/*")
@@ -109,10 +109,10 @@ def test_without_cdn_only_80_and_443_are_open_to_the_world() -> None:
 
 def test_access_logs_outlive_the_load_balancer_in_prod_only() -> None:
     prod, dev = planned("prod", "profile=tracetrack-ecs"), planned("dev", "profile=tracetrack-ecs")
-    logs = prod.one("aws:s3/bucket:Bucket", "alb-logs")
+    logs = prod.one("aws:s3/bucket:Bucket", "green-alb-logs")
     assert logs.protect and logs.retain_on_delete and logs.inputs["forceDestroy"] is False
     (rule,) = prod.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-                       "alb-logs-lifecycle").inputs["rules"]
+                       "green-alb-logs-lifecycle").inputs["rules"]
     assert rule["expiration"] == {"days": 90}  # alb.accessLogDays: max(log retention, 30)
-    dev_logs = dev.one("aws:s3/bucket:Bucket", "alb-logs")
+    dev_logs = dev.one("aws:s3/bucket:Bucket", "green-alb-logs")
     assert not dev_logs.protect and not dev_logs.retain_on_delete and dev_logs.inputs["forceDestroy"] is True

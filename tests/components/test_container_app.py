@@ -41,11 +41,11 @@ def test_service_runs_privately_behind_the_alb_only() -> None:
     private = {s.id for s in plan.of_type("aws:ec2/subnet:Subnet") if s.name.startswith("network-private-")}
     assert set(svc["networkConfiguration"]["subnets"]) == private and len(private) == 2
     assert svc["networkConfiguration"]["assignPublicIp"] is False
-    app_sg = _sg_id(plan, "app-sg")
+    app_sg = _sg_id(plan, "green-app-sg")
     assert svc["networkConfiguration"]["securityGroups"] == [app_sg]
     into_app = [r.inputs for r in plan.of_type(INGRESS) if r.inputs["securityGroupId"] == app_sg]
     assert into_app == [{"securityGroupId": app_sg, "ipProtocol": "tcp", "fromPort": 5000, "toPort": 5000,
-                         "referencedSecurityGroupId": _sg_id(plan, "alb-sg"),
+                         "referencedSecurityGroupId": _sg_id(plan, "green-alb-sg"),
                          "description": "from the load balancer only"}]
     assert svc["loadBalancers"] == [{"targetGroupArn": plan.one("aws:lb/targetGroup:TargetGroup").id,
                                      "containerName": "app", "containerPort": 5000}]
@@ -86,12 +86,12 @@ def test_autoscaling_bounds_and_both_target_tracking_policies() -> None:
     plan = _plan("prod")
     policies = {p.name: p.inputs["targetTrackingScalingPolicyConfiguration"]
                 for p in plan.of_type("aws:appautoscaling/policy:Policy")}
-    assert set(policies) == {"app-cpu", "app-requests"}
-    assert policies["app-cpu"]["predefinedMetricSpecification"] == {
+    assert set(policies) == {"green-app-cpu", "green-app-requests"}
+    assert policies["green-app-cpu"]["predefinedMetricSpecification"] == {
         "predefinedMetricType": "ECSServiceAverageCPUUtilization"}
     lb = plan.one("aws:lb/loadBalancer:LoadBalancer").outputs["arnSuffix"]
     tg = plan.one("aws:lb/targetGroup:TargetGroup").outputs["arnSuffix"]
-    assert policies["app-requests"]["predefinedMetricSpecification"] == {
+    assert policies["green-app-requests"]["predefinedMetricSpecification"] == {
         "predefinedMetricType": "ALBRequestCountPerTarget", "resourceLabel": f"{lb}/{tg}"}
 
 
@@ -117,7 +117,7 @@ def test_task_definition_is_fargate_non_root_and_read_only() -> None:
     assert app["mountPoints"] == [{"sourceVolume": "scratch", "containerPath": "/tmp", "readOnly": False}]
     assert td["volumes"] == [{"name": "scratch"}]
     assert app["portMappings"] == [{"containerPort": 5000, "hostPort": 5000, "protocol": "tcp", "name": "http"}]
-    log_group = plan.one("aws:cloudwatch/logGroup:LogGroup", "app-logs")
+    log_group = plan.one("aws:cloudwatch/logGroup:LogGroup", "green-app-logs")
     assert log_group.inputs["retentionInDays"] == 90
     assert app["logConfiguration"]["options"]["awslogs-group"] == log_group.inputs["name"]
     assert app["healthCheck"]["command"] == ["CMD-SHELL", "curl -fsS http://localhost:5000/health || exit 1"]
@@ -144,10 +144,10 @@ def test_xray_sidecar_and_role_split() -> None:
     plan = _plan("prod")
     xray = _containers(plan)["xray-daemon"]
     assert xray["image"].startswith("public.ecr.aws/xray/aws-xray-daemon") and xray["essential"] is False
-    task = {s["Sid"]: s for s in _policy(plan, "app-task")}
+    task = {s["Sid"]: s for s in _policy(plan, "green-app-task")}
     assert task["XRay"]["Action"] == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
     assert set(task) == {"XRay", "UseDatabaseMain", "UseCacheMain"}
-    execution = {s["Sid"]: s for s in _policy(plan, "app-execution")}
+    execution = {s["Sid"]: s for s in _policy(plan, "green-app-execution")}
     repo = plan.one("aws:ecr/repository:Repository").outputs["arn"]
     assert execution["PullImage"]["Resource"] == [repo]
     assert len(execution["InjectSecrets"]["Resource"]) == 2
@@ -156,7 +156,7 @@ def test_xray_sidecar_and_role_split() -> None:
 
 def test_stores_admit_the_service_by_reference() -> None:
     plan = _plan("prod")
-    app_sg = _sg_id(plan, "app-sg")
+    app_sg = _sg_id(plan, "green-app-sg")
     rules: list[PlannedResource] = [r for r in plan.of_type(INGRESS)
                                     if r.inputs.get("referencedSecurityGroupId") == app_sg]
     # green's own PostgreSQL admits it only once it writes there (the writer flip): until then the

@@ -73,3 +73,34 @@ def test_blue_alb_access_logs_are_retained_in_prod_and_expire_by_lifecycle() -> 
     (rule,) = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
                        "blue-alb-logs-lifecycle").inputs["rules"]
     assert rule["expiration"]["days"] >= 30
+
+
+SCALING = "aws:appautoscaling/target:Target"
+
+
+def test_green_ecs_variant_is_the_same_kind_of_color_with_its_old_names() -> None:
+    # tracetrack's green (seed 001): one service, built by EcsColor like persona's blue; physical names
+    # stay those of the ECS variant (no color in them), and the moved resources carry aliases to their
+    # top-level URNs (tests/profiles/test_physical_identity.py holds the whole plan to that).
+    plan = planned("prod", "profile=tracetrack-ecs")
+    color = plan.one("cutover:ecs:EcsColor", "green")
+    assert {"green-alb", "green-app", "green-cdn"} <= {r.name for r in plan if r.parent == color.urn}
+    lb = plan.one("aws:lb/loadBalancer:LoadBalancer", "green-alb")
+    assert lb.inputs["name"] == "tracetrack-prod-app"
+    assert "urn:pulumi:prod::cutover::cutover:ecs:AppLoadBalancer$aws:lb/loadBalancer:LoadBalancer::alb" in lb.aliases
+    service = plan.one("aws:ecs/service:Service", "green-app")
+    assert service.inputs["name"] == "tracetrack-prod-app"
+
+
+def test_a_retired_ecs_color_scales_its_services_to_zero() -> None:
+    from tests.profiles.data_states import planned_retired
+
+    live = planned("prod", "profile=tracetrack-ecs")
+    assert live.one(SCALING, "green-app-scaling").inputs["maxCapacity"] == 20
+    green = planned("prod", "profile=tracetrack-ecs", "retire=green")
+    target = green.one(SCALING, "green-app-scaling").inputs
+    assert (target["minCapacity"], target["maxCapacity"]) == (0, 0)
+    blue = planned_retired("prod", "persona-serverless", "greenWeight=100", "retire=blue")
+    for svc in ("web", "api"):
+        target = blue.one(SCALING, f"blue-{svc}-scaling").inputs
+        assert (target["minCapacity"], target["maxCapacity"]) == (0, 0), svc

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from components.alarms import dead_letter_depth, lambda_error_rate, rds_alarms
 from components.monitoring import AlbTarget, EcsTarget, Monitoring, MonitoringArgs, MonitoringTargets, RdsTarget
 from cutover.config import BudgetConfig
 from cutover.config.monitoring import parse_monitoring
@@ -27,7 +28,7 @@ TARGETS = MonitoringTargets(
 def build(alarms: dict[str, Any], email: str = "ops@example.com", targets: MonitoringTargets = TARGETS) -> Plan:
     cfg = parse_monitoring(Reader({"alarms": alarms}, "monitoring"))
     args = MonitoringArgs(cfg, Namer("pos", "prod"), "us-east-1", "123456789012", BudgetConfig(100, 90),
-                          "pos-prod", email, targets)
+                          "pos-prod", email, targets, alarms=targets.alarms())
     return plan_components(lambda: Monitoring("mon", args))
 
 
@@ -177,3 +178,43 @@ def test_bad_thresholds_fail_clearly(alarms_cfg: dict[str, Any], key: str) -> No
     with pytest.raises(ConfigError) as err:
         parse_monitoring(Reader({"alarms": alarms_cfg}, "monitoring"))
     assert err.value.key == key
+
+
+def _build_declared(alarms_cfg: dict[str, Any], declared: list[Any]) -> Plan:
+    cfg = parse_monitoring(Reader({"alarms": alarms_cfg}, "monitoring"))
+    args = MonitoringArgs(cfg, Namer("pos", "prod"), "us-east-1", "123456789012", BudgetConfig(100, 90),
+                          "pos-prod", "", MonitoringTargets(), alarms=declared)
+    return plan_components(lambda: Monitoring("mon", args))
+
+
+def test_declared_defaults_apply_when_the_seed_sets_no_threshold() -> None:
+    declared = [dead_letter_depth("sync", "pos-prod-sync-dlq"), lambda_error_rate("sync", "pos-prod-sync")]
+    a = alarms(_build_declared({}, declared))
+    dlq = a["pos-prod-deadLetterQueueDepth-sync-critical"]
+    # One visible message in a dead-letter queue is an event lost after Lambda's retries: above 0, one
+    # 1-minute period (SQS publishes ApproximateNumberOfMessagesVisible every minute).
+    assert (dlq["namespace"], dlq["metricName"], dlq["statistic"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible",
+                                                                      "Maximum")
+    assert dlq["dimensions"] == {"QueueName": "pos-prod-sync-dlq"}
+    assert (dlq["threshold"], dlq["evaluationPeriods"], dlq["comparisonOperator"]) == (0, 1, "GreaterThanThreshold")
+    lam = a["pos-prod-lambdaErrorRatePercent-sync-critical"]
+    assert (lam["threshold"], lam["evaluationPeriods"]) == (5, 5)
+
+
+def test_the_seed_thresholds_replace_the_defaults() -> None:
+    declared = [dead_letter_depth("sync", "q"), lambda_error_rate("sync", "fn")]
+    a = alarms(_build_declared({"lambdaErrorRatePercent": {"warning": 1, "critical": 2, "minutes": 3},
+                                "deadLetterQueueDepth": 10}, declared))
+    assert {n: (v["threshold"], v["evaluationPeriods"]) for n, v in a.items()} == {
+        "pos-prod-lambdaErrorRatePercent-sync-warning": (1, 3), "pos-prod-lambdaErrorRatePercent-sync-critical": (2, 3),
+        "pos-prod-deadLetterQueueDepth-sync-critical": (10, 5)}
+
+
+def test_monitoring_renders_only_what_it_is_given() -> None:
+    # Targets feed the dashboard; without declarations there is no alarm, whatever the thresholds.
+    cfg = parse_monitoring(Reader({"alarms": {"lambdaErrorRatePercent": 5, "cpuPercent": 70}}, "monitoring"))
+    args = MonitoringArgs(cfg, Namer("pos", "prod"), "us-east-1", "123456789012", BudgetConfig(100, 90),
+                          "pos-prod", "", TARGETS)
+    assert not alarms(plan_components(lambda: Monitoring("mon", args)))
+    # A kind without defaults (RDS CPU) is not rendered unless the seed sets a threshold.
+    assert not alarms(_build_declared({}, rds_alarms("main", "db", 100, 20)))

@@ -139,7 +139,8 @@ def test_alb_environment_and_policy(yoga: Plan) -> None:
     param_arn = yoga.one("aws:ssm/parameter:Parameter").outputs["arn"]
     assert by_sid["RollbackRecord"] == {"Sid": "RollbackRecord", "Effect": "Allow",
                                         "Action": ["ssm:GetParameter", "ssm:PutParameter"], "Resource": [param_arn]}
-    assert set(by_sid) == {"OwnLogs", "Tracing", "RollbackRecord", "ShiftListener", "ShiftRules", "ReadListener"}
+    assert set(by_sid) == {"Logs", "XRay", "DeadLetterQueue", "RollbackRecord", "ShiftListener", "ShiftRules",
+                           "ReadListener"}
 
 
 def test_seed_001_thresholds_on_the_whole_green_load_balancer() -> None:
@@ -188,7 +189,7 @@ def test_seed_000_lambda_and_api_alarms_with_route53_policy() -> None:
     assert cond["route53:ChangeResourceRecordSetsNormalizedRecordNames"] == ["api.example.com"]
     assert by_sid["ReadRecords"] == {"Sid": "ReadRecords", "Effect": "Allow",
                                      "Action": ["route53:ListResourceRecordSets"], "Resource": zone}
-    assert set(by_sid) == {"OwnLogs", "Tracing", "RollbackRecord", "ShiftRecords", "ReadRecords"}
+    assert set(by_sid) == {"Logs", "XRay", "DeadLetterQueue", "RollbackRecord", "ShiftRecords", "ReadRecords"}
 
 
 def test_alias_kind_watches_the_new_version_and_may_only_touch_its_functions() -> None:
@@ -205,7 +206,7 @@ def test_alias_kind_watches_the_new_version_and_may_only_touch_its_functions() -
     # GetAlias/UpdateAlias authorize against the unqualified function ARN: exactly these two functions
     assert by_sid["ResetAliases"]["Resource"] == ["arn:aws:lambda:us-east-1:123456789012:function:waiterix-prod-ai",
                                                   "arn:aws:lambda:us-east-1:123456789012:function:waiterix-prod-api"]
-    assert set(by_sid) == {"OwnLogs", "Tracing", "RollbackRecord", "ResetAliases"}
+    assert set(by_sid) == {"Logs", "XRay", "DeadLetterQueue", "RollbackRecord", "ResetAliases"}
     assert [a for s in by_sid.values() for a in s["Action"] if a.startswith("lambda:")] == \
         ["lambda:GetAlias", "lambda:UpdateAlias"]
 

@@ -54,7 +54,10 @@ def test_the_role_may_write_its_result_and_nothing_else() -> None:
     plan = plan_smoke("blog:7")
     doc = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "smoke-fn").inputs["policy"])
     actions = sorted(a for s in doc["Statement"] for a in s["Action"])
-    assert actions == ["logs:CreateLogStream", "logs:PutLogEvents", "ssm:PutParameter"]
+    # Traced like every function of the project: X-Ray's two actions (Resource "*", AWSXRayDaemonWriteAccess).
+    assert actions == ["logs:CreateLogStream", "logs:PutLogEvents", "ssm:PutParameter",
+                       "xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    assert plan.one("aws:lambda/function:Function", "smoke-fn").inputs["tracingConfig"] == {"mode": "Active"}
     param = plan.one("aws:ssm/parameter:Parameter", "smoke-result")
     assert param.inputs["name"] == "/yoga/prod/promotion/smoke"
     fn = plan.one("aws:lambda/function:Function", "smoke-fn")

@@ -141,7 +141,7 @@ def _statements(plan: Plan) -> dict[str, dict[str, Any]]:
 
 def test_role_grants_exactly_the_handler_calls(plan: Plan) -> None:
     s = _statements(plan)
-    assert set(s) == {"OwnLogs", "XRay", "VpcNetworkInterfaces", "DatabaseCredentials", "DecryptSecrets",
+    assert set(s) == {"Logs", "XRay", "VpcNetworkInterfaces", "DatabaseCredentials", "DecryptSecrets",
                       "WriteReceipts", "ReadReceipts", "ReadTargetTables", "QueryTargetIndexes", "DecryptTables"}
     assert s["DatabaseCredentials"]["Resource"] == sorted([BLUE_SECRET, GREEN_SECRET])
     param = "arn:aws:ssm:us-east-1:123456789012:parameter/pos/prod/data/{}/receipt"

@@ -62,7 +62,7 @@ def test_tracetrack_weights_the_replit_host_against_the_new_cloudfront() -> None
     plan = planned("prod", "profile=tracetrack-ecs", "greenWeight=10")
     records = {r.inputs["setIdentifier"]: r for r in plan.of_type("aws:route53/record:Record")
                if r.inputs.get("setIdentifier")}
-    cdn = plan.one("aws:cloudfront/distribution:Distribution", "cdn")
+    cdn = plan.one("aws:cloudfront/distribution:Distribution", "green-cdn")
     # Blue is a host name without an alias zone, so the weighted set is CNAME: green names the distribution,
     # which lists the record's name as an alternate domain name.
     assert {k: r.inputs["type"] for k, r in records.items()} == {"blue": "CNAME", "green": "CNAME"}
@@ -76,7 +76,7 @@ def test_tracetrack_weights_the_replit_host_against_the_new_cloudfront() -> None
     alarms = {r.name: r.inputs for r in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
               if r.name.startswith("rollback-")}
     assert set(alarms) == {"rollback-error-rate", "rollback-latency"}
-    alb = plan.one("aws:lb/loadBalancer:LoadBalancer", "alb")
+    alb = plan.one("aws:lb/loadBalancer:LoadBalancer", "green-alb")
     assert alarms["rollback-latency"]["dimensions"]["LoadBalancer"] == alb.outputs["arnSuffix"]
     assert (alarms["rollback-latency"]["threshold"], alarms["rollback-latency"]["evaluationPeriods"]) == (0.5, 5)
 
@@ -229,7 +229,7 @@ def test_alias_rollback_watches_the_new_version_and_resets_only_the_pinned_alias
         "RECORD_PARAMETER": "/waiterix/prod/rollback/record"}
     doc = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "rollback-fn").inputs["policy"])
     by_sid = {st["Sid"]: st for st in doc["Statement"]}
-    assert set(by_sid) == {"OwnLogs", "Tracing", "RollbackRecord", "ResetAliases"}
+    assert set(by_sid) == {"Logs", "XRay", "DeadLetterQueue", "RollbackRecord", "ResetAliases"}
     # GetAlias/UpdateAlias authorize against the unqualified function ARN: only the pinned service's function
     assert by_sid["ResetAliases"]["Action"] == ["lambda:GetAlias", "lambda:UpdateAlias"]
     assert by_sid["ResetAliases"]["Resource"] == [fn.outputs["arn"]]

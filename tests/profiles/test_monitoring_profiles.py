@@ -79,3 +79,20 @@ def test_yoga_seed_002_alarms_on_any_dynamodb_throttling_per_table() -> None:
         assert a["threshold"] == 0 and a["comparisonOperator"] == "GreaterThanThreshold"
         assert a["datapointsToAlarm"] == 1
         assert {q["metric"]["dimensions"]["TableName"] for q in a["metricQueries"] if "metric" in q} <= tables
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_dead_letter_queue_and_every_service_function_has_an_alarm(profile: str) -> None:
+    """Components declare them (components/alarms.py): no profile has to list its queues or functions."""
+    plan = planned("prod", f"profile={profile}")
+    alarms = [r.inputs for r in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")]
+    depth = "ApproximateNumberOfMessagesVisible"  # SQS's count of messages waiting (SQS developer guide)
+    watched_queues = {a["dimensions"]["QueueName"] for a in alarms
+                      if a.get("namespace") == "AWS/SQS" and a.get("metricName") == depth}
+    queues = {q.inputs["name"] for q in plan.of_type("aws:sqs/queue:Queue")}
+    assert queues <= watched_queues, f"dead-letter queues without a depth alarm: {queues - watched_queues}"
+    erroring = {q["metric"]["dimensions"]["FunctionName"] for a in alarms for q in a.get("metricQueries") or []
+                if q.get("metric", {}).get("metricName") == "Errors"}
+    services = {f.inputs["name"] for f in plan.of_type("aws:lambda/function:Function")
+                if f.name.startswith("serverless-") or f.name == "devices-fn"}
+    assert services <= erroring, f"functions without an error-rate alarm: {services - erroring}"

@@ -89,8 +89,9 @@ def test_pos_services_routes_workers_and_websocket() -> None:
                       "ANY /orders": "orders", "ANY /orders/{proxy+}": "orders", "ANY /staff": "staff",
                       "ANY /staff/{proxy+}": "staff", "ANY /auth/{proxy+}": "auth",
                       "POST /webhooks/stripe": "stripe-webhook"}
-    assert {q.inputs["name"] for q in plan.of_type("aws:sqs/queue:Queue")} == {"pos-dev-transactions-dlq",
-                                                                                "pos-dev-sync-dlq"}
+    # The workers' dead-letter queues, and the rollback Lambda's (SNS invokes it asynchronously).
+    assert {q.inputs["name"] for q in plan.of_type("aws:sqs/queue:Queue")} == {
+        "pos-dev-transactions-dlq", "pos-dev-sync-dlq", "pos-dev-rollback-dlq"}
     assert {r.inputs["scheduleExpression"] for r in plan.of_type("aws:cloudwatch/eventRule:EventRule")} == \
         {"rate(5 minutes)", "rate(15 minutes)"}
     assert _routes(plan, "websocket") == {k: "realtime" for k in ("$connect", "$disconnect", "$default",

@@ -123,3 +123,22 @@ def test_install_refuses_once_the_sdk_is_imported() -> None:
 
     assert fastimport.install() is False
     assert not any(isinstance(f, fastimport._Finder) for f in sys.meta_path)
+
+
+def test_one_background_compiler_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fcntl
+
+    cache = tmp_path / "cutover-bytecode"
+    assert fastimport._compiler_running(cache) is False  # nobody holds the lock
+    with open(fastimport._lock_path(cache), "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a compiler at work
+        assert fastimport._compiler_running(cache) is True
+        started: list[list[str]] = []
+        monkeypatch.setattr(fastimport, "cache_dir", lambda: cache)
+        monkeypatch.setattr(fastimport.subprocess, "Popen", lambda cmd, **_: started.append(cmd))
+        monkeypatch.setattr(fastimport, "missed", ["pulumi_aws.wafv2"])
+        monkeypatch.delenv("CUTOVER_PLAN_BYTECODE", raising=False)
+        fastimport.compile_missed_later()
+        assert started == []  # the running compiler is left to finish; a later run compiles the rest
+    fastimport.compile_missed_later()
+    assert started == [[sys.executable, "-m", "cutover.plan.fastimport", "pulumi_aws.wafv2"]]

@@ -1,0 +1,113 @@
+"""ServerlessColor: a color built with the serverless variant (seed 000's target architecture as green).
+
+Its pieces: the optional WebSocket API (first: its ManageConnections ref goes into the handler's
+role), one Lambda function per service (ServerlessApp), the optional HTTP API in front of them, and
+the optional CloudFront edge in front of that. The color exposes what the rest of the stack needs:
+
+* ``endpoints``: what a front door can point at (the HTTP API's domain or execute-api host, the edge
+  distribution, a service's live alias for an ALB front door);
+* ``monitoring_alarms()``: each function's error rate, each dead-letter queue's depth, the API's 5xx;
+* ``writes``: the store refs its functions may change (the data plan's "who writes where").
+
+The pieces were the stack's top-level resources before colors were components: each child keeps its
+logical name and carries an alias to its old, parentless URN, so nothing is replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+
+from components.alarms import DeclaredAlarm
+from components.api_edge import ApiEdge, ApiEdgeArgs
+from components.front_door import CLOUDFRONT_ZONE_ID
+from components.http_api import HttpApi, HttpApiArgs
+from components.refs import StoreRef
+from components.serverless import ServerlessApp, ServerlessAppArgs, VpcPlacement
+from components.websocket_api import WebSocketApi, WebSocketApiArgs
+from cutover.config import EdgeConfig, EnvironmentSettings, ServerlessConfig
+from cutover.naming import Namer
+
+
+@dataclass(frozen=True)
+class ServerlessColorArgs:
+    config: ServerlessConfig
+    namer: Namer
+    env: EnvironmentSettings
+    region: str
+    refs: dict[str, StoreRef]  # every ref built in this stack; the WebSocket API adds its own
+    vpc: VpcPlacement | None = None
+    alias_weights: Mapping[str, tuple[str, float]] = field(default_factory=dict)
+    edge: EdgeConfig | None = None  # CloudFront in front of the HTTP API when enabled
+    edge_web_acl_arn: pulumi.Input[str] | None = None
+    moved: bool = False  # the children were a stack's top-level resources before: alias them there
+
+
+@dataclass(frozen=True)
+class ServerlessEndpoint:
+    """Where a Route 53 record can send users: an alias target (zone) or a CNAME (no zone)."""
+
+    dns_name: pulumi.Input[str]
+    zone_id: pulumi.Input[str] | None = None
+    health_check_fqdn: pulumi.Input[str] | None = None
+
+
+class ServerlessColor(pulumi.ComponentResource):
+    app: ServerlessApp
+    http_api: HttpApi | None
+    websocket_api: WebSocketApi | None
+    api_edge: ApiEdge | None
+
+    def __init__(self, name: str, args: ServerlessColorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("cutover:serverless:ServerlessColor", name, None, opts)
+        sls = args.config
+
+        def placed() -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=None)] if args.moved else None)
+
+        refs = dict(args.refs)
+        self.websocket_api = None
+        if sls.websocket is not None:
+            self.websocket_api = WebSocketApi("websocket", WebSocketApiArgs(
+                sls.websocket, args.namer, args.region, args.env.log_retention_days), opts=placed())
+            refs[self.websocket_api.ref.key] = self.websocket_api.ref
+        self.app = ServerlessApp("serverless", ServerlessAppArgs(
+            sls, args.namer, args.env, refs, vpc=args.vpc, alias_weights=args.alias_weights), opts=placed())
+        if self.websocket_api is not None and sls.websocket is not None:
+            self.websocket_api.attach(self.app.targets[sls.websocket.service])
+        self.http_api = self.api_edge = None
+        if sls.http_api is not None:
+            self.http_api = HttpApi("http-api", HttpApiArgs(sls.http_api, sls.http_routes(), self.app.targets,
+                                                            args.namer, args.env.log_retention_days), opts=placed())
+            if args.edge is not None and args.edge.enabled:
+                self.api_edge = ApiEdge("api-edge", ApiEdgeArgs(args.edge, args.namer, self.http_api.api_endpoint,
+                                                                args.edge_web_acl_arn), opts=placed())
+        self.register_outputs({"functions": {svc: a.arn for svc, a in self.app.aliases.items()}})
+
+    # --- what the rest of the stack reads ------------------------------------------------------
+    @property
+    def functions(self) -> dict[str, pulumi.Output[str]]:
+        return {svc: f.name for svc, f in self.app.functions.items()}
+
+    @property
+    def writes(self) -> frozenset[str]:
+        """The store refs any of its functions may change."""
+        return frozenset(k for keys in self.app.write_grants.values() for k in keys)
+
+    def http_api_endpoint(self) -> ServerlessEndpoint | None:
+        """The HTTP API: its custom domain when it has one, else the execute-api host (whose certificate
+        does not cover a front door's name: set httpApi.domainName + certificateArn before shifting)."""
+        if self.http_api is None:
+            return None
+        api_host = self.http_api.api_endpoint.apply(lambda u: u.split("://", 1)[-1])
+        target = self.http_api.domain_target
+        return ServerlessEndpoint(target.target_domain_name if target else api_host,
+                                  target.hosted_zone_id if target else None, api_host)
+
+    def edge_endpoint(self) -> ServerlessEndpoint | None:
+        return ServerlessEndpoint(self.api_edge.domain_name, CLOUDFRONT_ZONE_ID) if self.api_edge else None
+
+    def monitoring_alarms(self) -> list[DeclaredAlarm]:
+        return [*self.app.monitoring_alarms(), *(self.http_api.monitoring_alarms() if self.http_api else [])]
