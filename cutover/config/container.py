@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from cutover import fargate
 from cutover.config.environment import EnvironmentSettings
@@ -133,14 +134,23 @@ class ContainerConfig:
     log_retention_days: int
 
 
+def _default(path: str, env: EnvironmentSettings | None) -> Any:
+    """The schema's declared default of ``path`` (cutover/config/schema/profile.py): declared once, read here.
+
+    ``container.*`` is the shared container shape, the same declaration as ``traffic.blue.container``."""
+    from cutover.config.schema import default
+
+    return default(path, env.name.value if env is not None else "dev")
+
+
 def secret_like(name: str, value: str = "") -> bool:
     if value and _SECRET_VALUE.search(value):
         return True
     return bool(SECRET_NAME_RE.search(name)) and not REFERENCE_SUFFIX_RE.search(name)
 
 
-def _image(r: Reader) -> ImageConfig:
-    repo = r.string("repository", "ecr")
+def _image(r: Reader, env: EnvironmentSettings) -> ImageConfig:
+    repo = r.string("repository", _default("container.image.repository", env))
     if repo != "ecr" and (not _IMAGE_REPO.match(repo) or "@" in repo or repo.rsplit("/", 1)[-1].count(":")):
         raise ConfigError(r.key("repository"), f"{repo!r} is not an image repository (without tag or digest)",
                           "ecr | <registry>/<repository>, e.g. public.ecr.aws/nginx/nginx")
@@ -160,45 +170,53 @@ def _image(r: Reader) -> ImageConfig:
     return ImageConfig(repo, tag, digest)
 
 
-def _health_check(r: Reader, port: int, path: str) -> HealthCheckConfig | None:
-    if not r.boolean("enabled", True):
+def _health_check(r: Reader, port: int, path: str, env: EnvironmentSettings) -> HealthCheckConfig | None:
+    def d(key: str) -> Any:
+        return _default(f"container.healthCheck.{key}", env)
+
+    if not r.boolean("enabled", d("enabled")):
         for k in ("command", "intervalSeconds", "timeoutSeconds", "retries", "startPeriodSeconds"):
             r.raw(k, None)
         r.finish()
         return None
     default_cmd = f"curl -fsS http://localhost:{port}{path} || exit 1"  # the image must ship curl
     command = r.string("command", default_cmd)
-    interval = r.integer("intervalSeconds", 30, minimum=5, maximum=300)
-    timeout = r.integer("timeoutSeconds", 5, minimum=2, maximum=120)
+    interval = r.integer("intervalSeconds", d("intervalSeconds"), minimum=5, maximum=300)
+    timeout = r.integer("timeoutSeconds", d("timeoutSeconds"), minimum=2, maximum=120)
     if timeout >= interval:
         raise ConfigError(r.key("timeoutSeconds"), f"{timeout} s is not shorter than the interval {interval} s",
                           f"< {interval}")
-    hc = HealthCheckConfig(("CMD-SHELL", command), interval, timeout, r.integer("retries", 3, minimum=1, maximum=10),
-                           r.integer("startPeriodSeconds", 60, minimum=0, maximum=300))
+    hc = HealthCheckConfig(("CMD-SHELL", command), interval, timeout,
+                           r.integer("retries", d("retries"), minimum=1, maximum=10),
+                           r.integer("startPeriodSeconds", d("startPeriodSeconds"), minimum=0, maximum=300))
     r.finish()
     return hc
 
 
 def _scaling(r: Reader, env: EnvironmentSettings) -> ScalingConfig:
-    default_min = 2 if env.is_prod else 1
-    min_tasks = r.integer("min", default_min, minimum=0 if not env.is_prod else 2, maximum=1000)
+    def d(key: str) -> Any:
+        return _default(f"container.scaling.{key}", env)
+
+    min_tasks = r.integer("min", d("min"), minimum=0 if not env.is_prod else 2, maximum=1000)
     max_tasks = r.integer("max", max(min_tasks, 20 if env.is_prod else 2), minimum=1, maximum=1000)
     if max_tasks < min_tasks:
         raise ConfigError(r.key("max"), f"{max_tasks} is below min {min_tasks}", f">= {min_tasks}")
     cfg = ScalingConfig(
         min_tasks=min_tasks, max_tasks=max_tasks,
-        cpu_target_percent=r.integer("cpuTargetPercent", 60, minimum=10, maximum=90),
-        requests_per_target=r.integer("requestsPerTarget", 1000, minimum=1, maximum=100000),
-        scale_in_cooldown=r.integer("scaleInCooldownSeconds", 300, minimum=0, maximum=3600),
-        scale_out_cooldown=r.integer("scaleOutCooldownSeconds", 60, minimum=0, maximum=3600))
+        cpu_target_percent=r.integer("cpuTargetPercent", d("cpuTargetPercent"), minimum=10, maximum=90),
+        requests_per_target=r.integer("requestsPerTarget", d("requestsPerTarget"), minimum=1, maximum=100000),
+        scale_in_cooldown=r.integer("scaleInCooldownSeconds", d("scaleInCooldownSeconds"), minimum=0, maximum=3600),
+        scale_out_cooldown=r.integer("scaleOutCooldownSeconds", d("scaleOutCooldownSeconds"), minimum=0,
+                                     maximum=3600))
     r.finish()
     return cfg
 
 
 def _capacity(r: Reader, scaling: ScalingConfig, env: EnvironmentSettings) -> CapacityConfig:
     base = r.integer("base", scaling.min_tasks, minimum=0, maximum=100000)
-    on_demand = r.integer("onDemandWeight", 1, minimum=0, maximum=1000)
-    spot = r.integer("spotWeight", 0, minimum=0, maximum=1000)
+    on_demand = r.integer("onDemandWeight", _default("container.capacity.onDemandWeight", env), minimum=0,
+                          maximum=1000)
+    spot = r.integer("spotWeight", _default("container.capacity.spotWeight", env), minimum=0, maximum=1000)
     if on_demand + spot == 0:
         raise ConfigError(r.key("spotWeight"), "onDemandWeight and spotWeight are both 0: no task could be placed",
                           "at least one weight > 0")
@@ -211,28 +229,32 @@ def _capacity(r: Reader, scaling: ScalingConfig, env: EnvironmentSettings) -> Ca
 
 def parse_container(r: Reader, env: EnvironmentSettings) -> ContainerConfig:
     """One Fargate service from ``r`` (``container:`` or ``traffic.blue.container``)."""
-    name = r.string("name", "app", pattern=lambda v: bool(_CONTAINER_NAME.match(v)),
+    def d(key: str) -> Any:
+        return _default(f"container.{key}", env)
+
+    name = r.string("name", d("name"), pattern=lambda v: bool(_CONTAINER_NAME.match(v)),
                     describe="lowercase letters, digits, hyphens; at most 24, starting with a letter")
-    image = _image(r.section("image"))
-    port = r.integer("port", 8080, minimum=1024, maximum=65535)  # non-root processes cannot bind < 1024
-    cpu = r.integer("cpu", 512)
-    memory = r.integer("memory", 1024)
+    image = _image(r.section("image"), env)
+    port = r.integer("port", d("port"), minimum=1024, maximum=65535)  # non-root processes cannot bind < 1024
+    cpu = r.integer("cpu", d("cpu"))
+    memory = r.integer("memory", d("memory"))
     try:
         fargate.check(cpu, memory)
     except ValueError as exc:
         raise ConfigError(r.key("cpu" if cpu not in fargate.FARGATE_SIZES else "memory"), str(exc)) from None
-    arch = r.enum("architecture", Architecture, Architecture.ARM64)
-    health_path = r.string("healthPath", "/health", pattern=lambda v: bool(_API_PATH.match(v)), describe="/health")
-    health = _health_check(r.section("healthCheck"), port, health_path)
-    user = r.string("user", "1000", pattern=lambda v: bool(re.fullmatch(r"[0-9]{1,10}(:[0-9]{1,10})?", v)),
+    arch = r.enum("architecture", Architecture, Architecture(d("architecture")))
+    health_path = r.string("healthPath", d("healthPath"), pattern=lambda v: bool(_API_PATH.match(v)),
+                           describe="/health")
+    health = _health_check(r.section("healthCheck"), port, health_path, env)
+    user = r.string("user", d("user"), pattern=lambda v: bool(re.fullmatch(r"[0-9]{1,10}(:[0-9]{1,10})?", v)),
                     describe="a numeric uid[:gid], e.g. 1000")
     if user.split(":")[0] == "0":
         raise ConfigError(r.key("user"), "containers do not run as root", "a non-zero uid, e.g. 1000")
-    readonly = r.boolean("readonlyRootFilesystem", True)
+    readonly = r.boolean("readonlyRootFilesystem", d("readonlyRootFilesystem"))
     tmp = r.string("tmpVolume", "/tmp" if readonly else None)
     if tmp is not None and not re.fullmatch(r"/[A-Za-z0-9_./-]+", tmp):
         raise ConfigError(r.key("tmpVolume"), f"{tmp!r} is not an absolute path", "/tmp")
-    command = r.string_list("command", [])
+    command = r.string_list("command", d("command"))
 
     env_r = r.section("environment")
     environment: list[tuple[str, str]] = []
@@ -274,23 +296,25 @@ def parse_container(r: Reader, env: EnvironmentSettings) -> ContainerConfig:
 
     scaling = _scaling(r.section("scaling"), env)
     capacity = _capacity(r.section("capacity"), scaling, env)
-    execute = r.boolean("executeCommand", False)
+    execute = r.boolean("executeCommand", d("executeCommand"))
     if execute and env.is_prod:
         raise ConfigError(r.key("executeCommand"), "ECS Exec opens a shell in production tasks", "false in prod")
     if execute and readonly:
         raise ConfigError(r.key("executeCommand"), "ECS Exec's agent writes into the container, which a read-only "
                           "root filesystem forbids", "false, or readonlyRootFilesystem: false")
     ecr_r = r.section("ecr")
-    keep = ecr_r.integer("keepImages", 30, minimum=1, maximum=1000)
-    kms = ecr_r.boolean("kms", False)
+    keep = ecr_r.integer("keepImages", d("ecr.keepImages"), minimum=1, maximum=1000)
+    kms = ecr_r.boolean("kms", d("ecr.kms"))
     ecr_r.finish()
     config = ContainerConfig(
         name=name, image=image, port=port, cpu=cpu, memory=memory, architecture=arch, health_path=health_path,
         health_check=health, user=user, readonly_root_filesystem=readonly, tmp_volume=tmp, command=command,
         environment=tuple(environment), secrets=tuple(secrets), uses=tuple(uses),
-        xray=r.boolean("xray", True), scaling=scaling, capacity=capacity,
-        health_check_grace_seconds=r.integer("healthCheckGracePeriodSeconds", 60, minimum=0, maximum=2147483647),
-        deregistration_delay=r.integer("deregistrationDelaySeconds", 30, minimum=0, maximum=3600),
+        xray=r.boolean("xray", d("xray")), scaling=scaling, capacity=capacity,
+        health_check_grace_seconds=r.integer("healthCheckGracePeriodSeconds", d("healthCheckGracePeriodSeconds"),
+                                             minimum=0, maximum=2147483647),
+        deregistration_delay=r.integer("deregistrationDelaySeconds", d("deregistrationDelaySeconds"), minimum=0,
+                                       maximum=3600),
         execute_command=execute, ecr_keep_images=keep, ecr_kms=kms, log_retention_days=env.log_retention_days)
     r.finish()
     return config
@@ -333,8 +357,8 @@ def parse_alb(doc: Reader, region: str, env: EnvironmentSettings, *, has_cdn: bo
                           "covers (the *.elb.amazonaws.com name never matches)", "origin.example.com")
     config = AlbConfig(
         certificate_arn=cert, domain_name=domain, zone_id=zone,
-        ssl_policy=r.string("sslPolicy", ALB_TLS_POLICIES[0], choices=ALB_TLS_POLICIES),
-        idle_timeout=r.integer("idleTimeoutSeconds", 60, minimum=1, maximum=4000),
+        ssl_policy=r.string("sslPolicy", _default("alb.sslPolicy", env), choices=ALB_TLS_POLICIES),
+        idle_timeout=r.integer("idleTimeoutSeconds", _default("alb.idleTimeoutSeconds", env), minimum=1, maximum=4000),
         waf=r.boolean("waf", not has_cdn),
         access_log_days=r.integer("accessLogDays", max(env.log_retention_days, 30), minimum=1, maximum=3650))
     r.finish()
@@ -353,7 +377,7 @@ class CdnConfig:
     origin_read_timeout: int
 
 
-def parse_cdn(doc: Reader) -> CdnConfig | None:
+def parse_cdn(doc: Reader, env: EnvironmentSettings | None = None) -> CdnConfig | None:
     if not doc.has("cdn"):
         doc.raw("cdn", None)
         return None
@@ -371,17 +395,18 @@ def parse_cdn(doc: Reader) -> CdnConfig | None:
         if not _DOMAIN.match(a):
             raise ConfigError(r.key("aliases"), f"{a!r} is not a DNS name", "app.example.com")
     paths: dict[str, tuple[str, ...]] = {}
-    for key, default in (("apiPaths", ["/api/*"]), ("staticPaths", ["/static/*"])):
-        paths[key] = r.string_list(key, default)
+    for key in ("apiPaths", "staticPaths"):
+        paths[key] = r.string_list(key, _default(f"cdn.{key}", env))
         for p in paths[key]:
             if not _PATH_PATTERN.match(p):
                 raise ConfigError(r.key(key), f"{p!r} is not a CloudFront path pattern", "/api/*")
     overlap = set(paths["apiPaths"]) & set(paths["staticPaths"])
     if overlap:
         raise ConfigError(r.key("staticPaths"), f"{sorted(overlap)[0]} is also an API path")
-    config = CdnConfig(cert, aliases, r.string("priceClass", "PriceClass_100", choices=PRICE_CLASSES),
+    config = CdnConfig(cert, aliases, r.string("priceClass", _default("cdn.priceClass", env), choices=PRICE_CLASSES),
                        paths["apiPaths"], paths["staticPaths"],
-                       r.integer("originReadTimeoutSeconds", 30, minimum=1, maximum=60))
+                       r.integer("originReadTimeoutSeconds", _default("cdn.originReadTimeoutSeconds", env), minimum=1,
+                                 maximum=60))
     r.finish()
     return config
 
@@ -397,29 +422,34 @@ class DevicesConfig:
     memory_mb: int
 
 
-def parse_devices(doc: Reader, secret_names: tuple[str, ...]) -> DevicesConfig | None:
+def parse_devices(doc: Reader, secret_names: tuple[str, ...],
+                  env: EnvironmentSettings | None = None) -> DevicesConfig | None:
     if not doc.has("devices"):
         doc.raw("devices", None)
         return None
     r = doc.section("devices")
-    if not r.boolean("enabled", True):
+
+    def d(key: str) -> Any:
+        return _default(f"devices.{key}", env)
+
+    if not r.boolean("enabled", d("enabled")):
         for k in ("thingType", "apiPath", "apiKeySecret", "timeoutSeconds", "memoryMb"):
             r.raw(k, None)
         r.finish()
         return None
-    key = r.string("apiKeySecret", "device-api-key")
+    key = r.string("apiKeySecret", d("apiKeySecret"))
     if key not in secret_names:
         raise ConfigError(r.key("apiKeySecret"), f"{key!r} is not a generated secret",
                           f"declare it under secrets.generated ({', '.join(secret_names) or 'none declared'})")
     config = DevicesConfig(
-        thing_type=r.string("thingType", "qr-scanner",
+        thing_type=r.string("thingType", d("thingType"),
                             pattern=lambda v: bool(re.fullmatch(r"[a-zA-Z0-9:_-]{1,128}", v)),
                             describe="letters, digits, : _ -"),
-        api_path=r.string("apiPath", "/api/fast_parent_scan", pattern=lambda v: bool(_API_PATH.match(v)),
+        api_path=r.string("apiPath", d("apiPath"), pattern=lambda v: bool(_API_PATH.match(v)),
                           describe="/api/fast_parent_scan"),
         api_key_secret=key,
-        timeout_seconds=r.integer("timeoutSeconds", 10, minimum=3, maximum=60),
-        memory_mb=r.integer("memoryMb", 256, minimum=128, maximum=1024))
+        timeout_seconds=r.integer("timeoutSeconds", d("timeoutSeconds"), minimum=3, maximum=60),
+        memory_mb=r.integer("memoryMb", d("memoryMb"), minimum=128, maximum=1024))
     r.finish()
     return config
 
@@ -436,8 +466,8 @@ class EcsVariant:
 
 def parse_ecs(doc: Reader, env: EnvironmentSettings, region: str, secret_names: tuple[str, ...]) -> EcsVariant:
     """``container`` + ``alb`` + ``cdn`` + ``devices`` from the document's top level."""
-    cdn = parse_cdn(doc)
-    devices = parse_devices(doc, secret_names)
+    cdn = parse_cdn(doc, env)
+    devices = parse_devices(doc, secret_names, env)
     if not doc.has("container"):
         doc.raw("container", None)
         for section, what in (("alb", "an ALB"), ("cdn", "a CDN"), ("devices", "device ingest")):

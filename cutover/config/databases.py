@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from cutover.config.environment import EnvironmentSettings
 from cutover.config.reader import Reader, suppression_tags
@@ -36,6 +37,13 @@ _DB_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 _PG_VERSION = re.compile(r"^(1[3-9])(\.\d{1,2})?$")
 _DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _RESERVED_USERS = ("rdsadmin", "rdsrepladmin", "rds_superuser", "postgres", "admin")
+
+
+def _default(path: str, env: EnvironmentSettings) -> Any:
+    """The schema's declared default of ``path`` (cutover/config/schema/profile.py): declared once, read here."""
+    from cutover.config.schema import default
+
+    return default(path, env.name.value)
 
 
 def parse_database_identity(r: Reader, app: str) -> tuple[str, str]:
@@ -96,13 +104,18 @@ def parse_postgres(doc: Reader, env: EnvironmentSettings, app: str) -> PostgresC
         doc.raw("postgres", None)
         return None
     r = doc.section("postgres")
+
+    def d(key: str) -> Any:
+        return _default(f"postgres.{key}", env)
+
     cls = r.string("instanceClass", pattern=lambda v: bool(_DB_CLASS.match(v)), describe="db.t4g.small")
     if cls == "db.serverless":
         raise ConfigError(r.key("instanceClass"), "db.serverless is Aurora's class (use the aurora section)",
                           "db.t4g.small, db.t3.medium, ...")
-    version = r.string("engineVersion", "16.6", pattern=lambda v: bool(_PG_VERSION.match(v)),
+    version = r.string("engineVersion", d("engineVersion"), pattern=lambda v: bool(_PG_VERSION.match(v)),
                        describe="MAJOR[.MINOR] with major 13..19, e.g. 16.6")
-    allocated = r.integer("allocatedStorageGb", 20, minimum=20, maximum=65536)  # gp3 minimum 20 GiB
+    # gp3 minimum 20 GiB
+    allocated = r.integer("allocatedStorageGb", d("allocatedStorageGb"), minimum=20, maximum=65536)
     max_alloc = r.integer("maxAllocatedStorageGb", max(allocated * 5, 100), minimum=allocated, maximum=65536)
     if max_alloc < allocated * 1.1:  # RDS rejects a ceiling under 10% above the allocation
         raise ConfigError(r.key("maxAllocatedStorageGb"), f"{max_alloc} is less than 10% above allocatedStorageGb "
@@ -113,22 +126,28 @@ def parse_postgres(doc: Reader, env: EnvironmentSettings, app: str) -> PostgresC
     if env.is_prod and not multi_az and not _waives(suppress, "rds-multi-az"):
         raise ConfigError(r.key("multiAz"), "prod databases run a standby in another AZ",
                           "true, or a written waiver: suppress: {rds-multi-az: <reason>}")
-    interval = r.integer("monitoringIntervalSeconds", 0)
+    interval = r.integer("monitoringIntervalSeconds", d("monitoringIntervalSeconds"))
     if interval not in ENHANCED_MONITORING_INTERVALS:
         raise ConfigError(r.key("monitoringIntervalSeconds"), f"{interval} is not an enhanced monitoring interval",
                           " | ".join(map(str, ENHANCED_MONITORING_INTERVALS)))
     proxy = None
-    if r.has("proxy") and isinstance(r.raw("proxy"), bool):
+    if not r.has("proxy"):
+        enabled, pr = bool(r.raw("proxy", d("proxy"))), Reader({}, r.key("proxy"))
+    elif isinstance(r.raw("proxy"), bool):
         enabled, pr = bool(r.raw("proxy")), Reader({}, r.key("proxy"))
     else:
         pr = r.section("proxy")
-        enabled = r.has("proxy") and pr.boolean("enabled", True)
+        enabled = pr.boolean("enabled", d("proxy.enabled"))
     if enabled:
         proxy = ProxyConfig(
-            max_connections_percent=pr.integer("maxConnectionsPercent", 90, minimum=1, maximum=100),
-            max_idle_connections_percent=pr.integer("maxIdleConnectionsPercent", 50, minimum=0, maximum=100),
-            connection_borrow_timeout=pr.integer("connectionBorrowTimeoutSeconds", 120, minimum=0, maximum=3600),
-            idle_client_timeout=pr.integer("idleClientTimeoutSeconds", 1800, minimum=1, maximum=28800))
+            max_connections_percent=pr.integer("maxConnectionsPercent", d("proxy.maxConnectionsPercent"), minimum=1,
+                                               maximum=100),
+            max_idle_connections_percent=pr.integer("maxIdleConnectionsPercent", d("proxy.maxIdleConnectionsPercent"),
+                                                    minimum=0, maximum=100),
+            connection_borrow_timeout=pr.integer("connectionBorrowTimeoutSeconds",
+                                                 d("proxy.connectionBorrowTimeoutSeconds"), minimum=0, maximum=3600),
+            idle_client_timeout=pr.integer("idleClientTimeoutSeconds", d("proxy.idleClientTimeoutSeconds"), minimum=1,
+                                           maximum=28800))
         if proxy.max_idle_connections_percent > proxy.max_connections_percent:
             raise ConfigError(pr.key("maxIdleConnectionsPercent"), "exceeds maxConnectionsPercent",
                               f"<= {proxy.max_connections_percent}")
@@ -137,8 +156,9 @@ def parse_postgres(doc: Reader, env: EnvironmentSettings, app: str) -> PostgresC
         instance_class=cls, engine_version=version, allocated_storage=allocated, max_allocated_storage=max_alloc,
         database_name=db_name, master_username=user, multi_az=multi_az,
         backup_retention_days=max(1, env.backup_retention_days), deletion_protection=env.deletion_protection,
-        performance_insights=r.boolean("performanceInsights", True), monitoring_interval=interval, proxy=proxy,
-        subnets=r.string("subnets", "isolated", choices=SUBNET_TIERS), suppress=suppress)
+        performance_insights=r.boolean("performanceInsights", d("performanceInsights")),
+        monitoring_interval=interval, proxy=proxy,
+        subnets=r.string("subnets", d("subnets"), choices=SUBNET_TIERS), suppress=suppress)
     r.finish()
     return config
 
@@ -178,6 +198,10 @@ class CacheConfig:
 def _cache(name: str, r: Reader, env: EnvironmentSettings) -> CacheConfig:
     if not _CACHE_NAME.match(name):
         raise ConfigError(r.path, f"cache name {name!r} is not valid", "lowercase letters, digits, -; at most 20")
+
+    def d(key: str) -> Any:
+        return _default(f"cache.*.{key}", env)
+
     suppress = r.suppressions()
     multi_az = r.boolean("multiAz", env.multi_az)
     if env.is_prod and not multi_az and not _waives(suppress, "elasticache-multi-az"):
@@ -187,10 +211,10 @@ def _cache(name: str, r: Reader, env: EnvironmentSettings) -> CacheConfig:
     if multi_az and clusters < 2:
         raise ConfigError(r.key("numCacheClusters"), "Multi-AZ failover needs a replica", ">= 2")
     windows = {
-        "maintenanceWindow": r.string("maintenanceWindow", "sun:05:00-sun:06:00",
+        "maintenanceWindow": r.string("maintenanceWindow", d("maintenanceWindow"),
                                       pattern=lambda v: bool(_WINDOW.match(v)), describe="ddd:hh:mm-ddd:hh:mm"),
-        "snapshotWindow": r.string("snapshotWindow", "03:00-04:00", pattern=lambda v: bool(_DAILY_WINDOW.match(v)),
-                                   describe="hh:mm-hh:mm"),
+        "snapshotWindow": r.string("snapshotWindow", d("snapshotWindow"),
+                                   pattern=lambda v: bool(_DAILY_WINDOW.match(v)), describe="hh:mm-hh:mm"),
     }
     keys_r = r.section("keys")
     ttls: list[tuple[str, int]] = []
@@ -202,16 +226,18 @@ def _cache(name: str, r: Reader, env: EnvironmentSettings) -> CacheConfig:
     keys_r.finish()
     config = CacheConfig(
         name=name,
-        node_type=r.string("nodeType", "cache.t4g.micro", pattern=lambda v: bool(_NODE_TYPE.match(v)),
+        node_type=r.string("nodeType", d("nodeType"), pattern=lambda v: bool(_NODE_TYPE.match(v)),
                            describe="cache.t4g.micro"),
-        engine_version=r.string("engineVersion", "7.1", pattern=lambda v: bool(_REDIS_VERSION.match(v)),
+        engine_version=r.string("engineVersion", d("engineVersion"), pattern=lambda v: bool(_REDIS_VERSION.match(v)),
                                 describe="6.2 | 7.0 | 7.1"),
         num_cache_clusters=clusters, multi_az=multi_az,
-        snapshot_retention_days=r.integer("snapshotRetentionDays", env.backup_retention_days if env.is_prod else 0,
-                                          minimum=0, maximum=35),
+        # Computed in prod (the environment's backup retention); the schema's declared value is dev's.
+        snapshot_retention_days=r.integer("snapshotRetentionDays", env.backup_retention_days if env.is_prod else
+                                          _default("cache.*.snapshotRetentionDays", env), minimum=0, maximum=35),
         snapshot_window=windows["snapshotWindow"], maintenance_window=windows["maintenanceWindow"],
-        subnets=r.string("subnets", "isolated", choices=SUBNET_TIERS),
-        env_prefix=r.string("envPrefix", "REDIS", pattern=lambda v: bool(_ENV_PREFIX.match(v)), describe="REDIS"),
+        subnets=r.string("subnets", d("subnets"), choices=SUBNET_TIERS),
+        env_prefix=r.string("envPrefix", d("envPrefix"), pattern=lambda v: bool(_ENV_PREFIX.match(v)),
+                            describe="REDIS"),
         key_ttls=tuple(ttls), suppress=suppress)
     if env.is_prod and config.snapshot_retention_days < 1:
         raise ConfigError(r.key("snapshotRetentionDays"), "prod caches keep daily snapshots", "1..35")

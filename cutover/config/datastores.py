@@ -10,11 +10,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from cutover.config.databases import parse_database_identity
 from cutover.config.environment import EnvironmentSettings
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
+
+
+def _default(path: str, env: EnvironmentSettings) -> Any:
+    """The schema's declared default of ``path`` (cutover/config/schema/profile.py): declared once, read here."""
+    from cutover.config.schema import default
+
+    return default(path, env.name.value)
+
 
 # --- DynamoDB ----------------------------------------------------------------------------------
 
@@ -66,7 +75,7 @@ def default_env_var(table: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", snake).strip("_").upper() + "_TABLE"
 
 
-def _index(name: str, r: Reader, attrs: dict[str, str]) -> IndexConfig:
+def _index(name: str, r: Reader, attrs: dict[str, str], env: EnvironmentSettings) -> IndexConfig:
     if not _INDEX_NAME.match(name):
         raise ConfigError(r.path, f"index name {name!r} is not valid", "3-255 of letters, digits, _ . -")
     hash_key = r.string("hashKey")
@@ -77,7 +86,7 @@ def _index(name: str, r: Reader, attrs: dict[str, str]) -> IndexConfig:
                               f"declare it with a type (S | N | B); declared: {', '.join(attrs)}")
     if range_key == hash_key:
         raise ConfigError(r.key("rangeKey"), "must differ from hashKey")
-    projection = r.string("projection", "ALL", choices=PROJECTIONS)
+    projection = r.string("projection", _default("tables.*.indexes.*.projection", env), choices=PROJECTIONS)
     non_key: tuple[str, ...] = ()
     if projection == "INCLUDE":
         non_key = r.string_list("nonKeyAttributes")
@@ -112,7 +121,7 @@ def _table(name: str, r: Reader, env: EnvironmentSettings) -> TableConfig:
     if range_key == hash_key:
         raise ConfigError(r.key("rangeKey"), "must differ from hashKey")
 
-    indexes = r.mapping_of("indexes", lambda key, ir: _index(key, ir, attrs))
+    indexes = r.mapping_of("indexes", lambda key, ir: _index(key, ir, attrs, env))
     if len(indexes) > 20:
         raise ConfigError(r.key("indexes"), f"{len(indexes)} global secondary indexes", "at most 20 per table")
     # DynamoDB rejects attribute definitions that no key uses: declare exactly the key attributes.
@@ -128,7 +137,7 @@ def _table(name: str, r: Reader, env: EnvironmentSettings) -> TableConfig:
     if ttl is not None and ttl in (hash_key, range_key):
         raise ConfigError(r.key("ttlAttribute"), "the TTL attribute cannot be a table key")
 
-    billing = r.enum("billingMode", BillingMode, BillingMode.PAY_PER_REQUEST)
+    billing = r.enum("billingMode", BillingMode, BillingMode(_default("tables.*.billingMode", env)))
     read = write = None
     if billing is BillingMode.PROVISIONED:
         read = r.integer("readCapacity", minimum=1, maximum=40000)
@@ -225,12 +234,12 @@ def parse_aurora(doc: Reader, env: EnvironmentSettings, app: str) -> AuroraConfi
         doc.raw("aurora", None)
         return None
     r = doc.section("aurora")
-    version = r.string("engineVersion", "16.6")
+    version = r.string("engineVersion", _default("aurora.engineVersion", env))
     m = _ENGINE_VERSION.match(version)
     if not m or int(m.group(1)) not in SERVERLESS_V2_MAJORS:
         raise ConfigError(r.key("engineVersion"), f"{version!r} is not an Aurora PostgreSQL version with "
                           "Serverless v2", "MAJOR.MINOR with major " + " | ".join(map(str, SERVERLESS_V2_MAJORS)))
-    min_acu = _acu(r, "minCapacity", 0.5, 0)
+    min_acu = _acu(r, "minCapacity", _default("aurora.minCapacity", env), 0)
     max_acu = _acu(r, "maxCapacity", None, 1)
     if max_acu < min_acu:
         raise ConfigError(r.key("maxCapacity"), f"{max_acu} is below minCapacity {min_acu}", f">= {min_acu}")
@@ -243,12 +252,15 @@ def parse_aurora(doc: Reader, env: EnvironmentSettings, app: str) -> AuroraConfi
                           f"minCapacity >= 0.5, or engineVersion >= {need}")
     pause: int | None = None
     if min_acu == 0:
-        pause = r.integer("secondsUntilAutoPause", 300, minimum=300, maximum=86400)
+        pause = r.integer("secondsUntilAutoPause", _default("aurora.secondsUntilAutoPause", env), minimum=300,
+                          maximum=86400)
     elif r.has("secondsUntilAutoPause"):
         raise ConfigError(r.key("secondsUntilAutoPause"), "only applies with minCapacity: 0")
     else:
         r.raw("secondsUntilAutoPause", None)
     db_name, user = parse_database_identity(r, app)
+    # A reader in another AZ follows settings.multiAz (as postgres.multiAz and cache.numCacheClusters do); the
+    # schema's per-environment default (1 dev, 2 prod) is this value under each environment's default settings.
     instances = r.integer("instances", 2 if env.multi_az else 1, minimum=1, maximum=16)
     if env.is_prod and instances < 2:
         raise ConfigError(r.key("instances"), "prod runs a writer and a reader in another AZ", ">= 2")
@@ -259,7 +271,7 @@ def parse_aurora(doc: Reader, env: EnvironmentSettings, app: str) -> AuroraConfi
         performance_insights=r.boolean("performanceInsights", min_acu > 0),
         backup_retention_days=max(1, env.backup_retention_days),  # Aurora keeps at least 1 day
         deletion_protection=env.deletion_protection,
-        reader_scales_with_writer=r.boolean("readerScalesWithWriter", True),
+        reader_scales_with_writer=r.boolean("readerScalesWithWriter", _default("aurora.readerScalesWithWriter", env)),
     )
     r.finish()
     return config
@@ -342,8 +354,8 @@ def parse_frontend(doc: Reader, env: EnvironmentSettings) -> FrontendConfig | No
         doc.raw("frontend", None)
         return None
     r = doc.section("frontend")
-    price = r.string("priceClass", "PriceClass_All" if env.is_prod else "PriceClass_100", choices=PRICE_CLASSES)
-    aliases = r.string_list("aliases", [])
+    price = r.string("priceClass", _default("frontend.priceClass", env), choices=PRICE_CLASSES)
+    aliases = r.string_list("aliases", _default("frontend.aliases", env))
     for a in aliases:
         if not _ALIAS.match(a):
             raise ConfigError(r.key("aliases"), f"{a!r} is not a host name", "e.g. app.example.com")
@@ -368,16 +380,18 @@ def parse_frontend(doc: Reader, env: EnvironmentSettings) -> FrontendConfig | No
         raise ConfigError(r.key("certificateArn"), "prod serves the frontend on its own domain with TLS 1.2+; "
                           "the default CloudFront certificate allows TLSv1",
                           "an ACM certificate ARN in us-east-1 plus aliases")
-    paths = r.string_list("immutablePaths", ["/_next/static/*", "/assets/*"])
+    paths = r.string_list("immutablePaths", _default("frontend.immutablePaths", env))
     for p in paths:
         if not _PATH_PATTERN.match(p):
             raise ConfigError(r.key("immutablePaths"), f"{p!r} is not a CloudFront path pattern", "e.g. /assets/*")
     config = FrontendConfig(
         price_class=price, aliases=aliases, certificate_arn=cert, immutable_paths=paths,
-        asset_ttl_seconds=r.integer("assetTtlSeconds", YEAR_SECONDS, minimum=60, maximum=YEAR_SECONDS),
-        html_ttl_seconds=r.integer("htmlTtlSeconds", HOUR_SECONDS, minimum=0, maximum=YEAR_SECONDS),
-        access_logs=r.boolean("accessLogs", False),
-        waf=r.boolean("waf", env.is_prod),
+        asset_ttl_seconds=r.integer("assetTtlSeconds", _default("frontend.assetTtlSeconds", env), minimum=60,
+                                    maximum=YEAR_SECONDS),
+        html_ttl_seconds=r.integer("htmlTtlSeconds", _default("frontend.htmlTtlSeconds", env), minimum=0,
+                                   maximum=YEAR_SECONDS),
+        access_logs=r.boolean("accessLogs", _default("frontend.accessLogs", env)),
+        waf=r.boolean("waf", _default("frontend.waf", env)),
     )
     r.finish()
     return config

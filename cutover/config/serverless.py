@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from cutover.config.environment import EnvironmentSettings
 from cutover.config.reader import Reader
@@ -36,8 +37,10 @@ SUPPORTED_RUNTIMES: dict[str, str] = {
     "provided.al2023": "2029-06-30", "provided.al2": "2026-06-30",
 }
 DEFAULT_CODE = "functions/health"  # the shipped stdlib health handler: a fresh stack answers GET /health
-DEFAULT_RUNTIME = "python3.12"
-DEFAULT_HANDLER = "handler.handler"
+# What the shipped handler is written in: a fact about functions/health, not a configurable default
+# (serviceDefaults.runtime/handler, declared in the schema, apply only to services with their own code).
+HEALTH_RUNTIME = "python3.12"
+HEALTH_HANDLER = "handler.handler"
 MEMORY_RANGE = (128, 10240)
 MAX_TIMEOUT = 900
 # API Gateway stops waiting for a Lambda integration after 30 s (HTTP API) / 29 s (WebSocket); a
@@ -181,9 +184,16 @@ class ServerlessConfig:
         return tuple(routes)
 
 
-def _enabled(r: Reader, name: str) -> bool:
+def _default(path: str, env: EnvironmentSettings | None) -> Any:
+    """The schema's declared default of ``path`` (cutover/config/schema/profile.py): declared once, read here."""
+    from cutover.config.schema import default
+
+    return default(path, env.name.value if env is not None else "dev")
+
+
+def _enabled(r: Reader, section: str, env: EnvironmentSettings | None) -> bool:
     """``waf: enabled`` shorthand or ``waf: {enabled: true, ...}``."""
-    return r.boolean("enabled", False)
+    return r.boolean("enabled", _default(f"{section}.enabled", env))
 
 
 def _section(doc: Reader, name: str) -> Reader:
@@ -281,27 +291,28 @@ def _service(name: str, r: Reader, defaults: Reader, env: EnvironmentSettings) -
     if not _SERVICE_NAME.match(name):
         raise ConfigError(r.path, f"service name {name!r} is not valid",
                           "lowercase letters, digits and hyphens, starting with a letter, at most 24 characters")
-    kind = r.enum("kind", ServiceKind, ServiceKind.API)
+    kind = r.enum("kind", ServiceKind, ServiceKind(_default("services.*.kind", env)))
     code = _code(r)
     if code is None:
         # The shipped health handler is Python: a runtime or handler without code cannot run it.
         for key in ("runtime", "handler"):
             if r.has(key):
                 raise ConfigError(r.key(key), f"is set but `code` is not, so the shipped {DEFAULT_CODE} handler "
-                                  f"({DEFAULT_RUNTIME}) would run", "set code to your build artifact too")
+                                  f"({HEALTH_RUNTIME}) would run", "set code to your build artifact too")
             r.raw(key, None)
-        runtime, handler, code = DEFAULT_RUNTIME, DEFAULT_HANDLER, DEFAULT_CODE
+        runtime, handler, code = HEALTH_RUNTIME, HEALTH_HANDLER, DEFAULT_CODE
     else:
-        runtime = r.string("runtime", defaults.raw("runtime", DEFAULT_RUNTIME))
-        handler = r.string("handler", defaults.raw("handler", DEFAULT_HANDLER))
+        runtime = r.string("runtime", defaults.raw("runtime", _default("serviceDefaults.runtime", env)))
+        handler = r.string("handler", defaults.raw("handler", _default("serviceDefaults.handler", env)))
     if runtime not in SUPPORTED_RUNTIMES:
         raise ConfigError(r.key("runtime"), f"{runtime!r} is not a runtime Lambda accepts for new functions"
                           f"{suggest(runtime, SUPPORTED_RUNTIMES)}", ", ".join(SUPPORTED_RUNTIMES))
     if not handler or len(handler) > 128 or re.search(r"\s", handler):
         raise ConfigError(r.key("handler"), f"invalid handler {handler!r}", "e.g. handler.handler, index.handler")
-    memory = r.integer("memoryMb", defaults.raw("memoryMb", 256), minimum=MEMORY_RANGE[0], maximum=MEMORY_RANGE[1])
+    memory = r.integer("memoryMb", defaults.raw("memoryMb", _default("serviceDefaults.memoryMb", env)),
+                       minimum=MEMORY_RANGE[0], maximum=MEMORY_RANGE[1])
     integrated = kind in (ServiceKind.API, ServiceKind.WEBSOCKET)
-    default_timeout = defaults.raw("timeoutSeconds", 10)
+    default_timeout = defaults.raw("timeoutSeconds", _default("serviceDefaults.timeoutSeconds", env))
     if integrated and isinstance(default_timeout, int) and default_timeout > MAX_INTEGRATED_TIMEOUT \
             and not r.has("timeoutSeconds"):
         default_timeout = MAX_INTEGRATED_TIMEOUT  # serviceDefaults apply to workers too; cap for APIs
@@ -311,7 +322,7 @@ def _service(name: str, r: Reader, defaults: Reader, env: EnvironmentSettings) -
                           f"integration, so clients would get a 503 while the function keeps running",
                           f"1..{MAX_INTEGRATED_TIMEOUT} for kind {kind.value}; move long work to a kind: worker "
                           "service invoked asynchronously")
-    default_auth = r.string("auth", "none", choices=("none", "jwt"))
+    default_auth = r.string("auth", _default("services.*.auth", env), choices=("none", "jwt"))
     raw_routes = r.raw("routes", [])
     if not isinstance(raw_routes, list):
         raise ConfigError(r.key("routes"), "must be a list of route keys")
@@ -352,10 +363,10 @@ def _check_function_refs(services: tuple[ServiceConfig, ...], path: str) -> None
 
 
 # --- APIs ----------------------------------------------------------------------------------------
-def _throttle(r: Reader, env: EnvironmentSettings) -> tuple[int, float]:
+def _throttle(r: Reader, section: str, env: EnvironmentSettings) -> tuple[int, float]:
     t = r.section("throttling")
-    burst = t.integer("burstLimit", 2000 if env.is_prod else 200, minimum=1, maximum=5000)
-    rate = t.number("rateLimit", 1000 if env.is_prod else 100, minimum=1, maximum=10000)
+    burst = t.integer("burstLimit", _default(f"{section}.throttling.burstLimit", env), minimum=1, maximum=5000)
+    rate = t.number("rateLimit", _default(f"{section}.throttling.rateLimit", env), minimum=1, maximum=10000)
     t.finish()
     return burst, rate
 
@@ -381,7 +392,7 @@ def _domain(r: Reader, name: str) -> str | None:
 
 
 def _http_api(r: Reader, env: EnvironmentSettings, region: str, api_services: tuple[str, ...]) -> HttpApiConfig:
-    origins = r.string_list("corsOrigins", [])
+    origins = r.string_list("corsOrigins", _default("httpApi.corsOrigins", env))
     for o in origins:
         if o == "*":
             if env.is_prod:
@@ -390,13 +401,13 @@ def _http_api(r: Reader, env: EnvironmentSettings, region: str, api_services: tu
             raise ConfigError(r.key("corsOrigins"), f"{o!r} is not an origin", "scheme://host[:port], no path")
         elif env.is_prod and o.startswith("http://"):
             raise ConfigError(r.key("corsOrigins"), f"{o!r}: prod origins are https://", "https:// origins")
-    methods = r.string_list("corsMethods", ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+    methods = r.string_list("corsMethods", _default("httpApi.corsMethods", env))
     for m in methods:
         if m not in (*HTTP_METHODS[:-1], "*"):
             raise ConfigError(r.key("corsMethods"), f"unknown method {m!r}", " | ".join(HTTP_METHODS[:-1]))
-    headers = r.string_list("corsHeaders", ["authorization", "content-type"])
-    max_age = r.integer("corsMaxAgeSeconds", 300, minimum=0, maximum=86400)
-    burst, rate = _throttle(r, env)
+    headers = r.string_list("corsHeaders", _default("httpApi.corsHeaders", env))
+    max_age = r.integer("corsMaxAgeSeconds", _default("httpApi.corsMaxAgeSeconds", env), minimum=0, maximum=86400)
+    burst, rate = _throttle(r, "httpApi", env)
     jwt = None
     if r.has("jwtAuthorizer"):
         j = r.section("jwtAuthorizer")
@@ -423,7 +434,7 @@ def _http_api(r: Reader, env: EnvironmentSettings, region: str, api_services: tu
 
 
 def _websocket(r: Reader, env: EnvironmentSettings, ws_services: tuple[str, ...]) -> WebSocketConfig:
-    name = r.string("name", "realtime", pattern=lambda v: bool(_SERVICE_NAME.match(v)),
+    name = r.string("name", _default("websocket.name", env), pattern=lambda v: bool(_SERVICE_NAME.match(v)),
                     describe="lowercase letters, digits and hyphens")
     if not ws_services:
         raise ConfigError(r.path, "a WebSocket API needs a kind: websocket service", "services.<name>.kind")
@@ -431,33 +442,35 @@ def _websocket(r: Reader, env: EnvironmentSettings, ws_services: tuple[str, ...]
     if service is None:
         raise ConfigError(r.key("service"), "several websocket services: name the one that handles routes",
                           " | ".join(ws_services))
-    actions = r.string_list("actions", [])
+    actions = r.string_list("actions", _default("websocket.actions", env))
     for a in actions:
         if not _ACTION.match(a):
             raise ConfigError(r.key("actions"), f"invalid action {a!r}", "letters, digits, _ and -")
-    burst, rate = _throttle(r, env)
+    burst, rate = _throttle(r, "websocket", env)
     return WebSocketConfig(
         name=name, service=service, connections_table=r.string("connectionsTable", None), actions=tuple(actions),
-        stage=r.string("stage", env.name.value, pattern=lambda v: bool(re.fullmatch(r"[A-Za-z0-9_-]{1,128}", v)),
+        stage=r.string("stage", _default("websocket.stage", env),
+                       pattern=lambda v: bool(re.fullmatch(r"[A-Za-z0-9_-]{1,128}", v)),
                        describe="letters, digits, _ and -"),
         throttle_burst=burst, throttle_rate=rate)
 
 
-def parse_waf(r: Reader) -> WafConfig:
-    config = WafConfig(enabled=_enabled(r, "enabled"), rate_limit=r.integer("rateLimit", 2000, minimum=10,
-                                                                             maximum=2_000_000_000))
+def parse_waf(r: Reader, env: EnvironmentSettings | None = None) -> WafConfig:
+    config = WafConfig(enabled=_enabled(r, "waf", env),
+                       rate_limit=r.integer("rateLimit", _default("waf.rateLimit", env), minimum=10,
+                                            maximum=2_000_000_000))
     r.finish()
     return config
 
 
-def parse_edge(r: Reader) -> EdgeConfig:
+def parse_edge(r: Reader, env: EnvironmentSettings | None = None) -> EdgeConfig:
     domain = _domain(r, "domainName")
     cert = _acm(r, "certificateArn", "us-east-1", "CloudFront only uses ACM certificates from us-east-1")
     if (domain is None) != (cert is None):
         raise ConfigError(r.key("domainName" if domain is None else "certificateArn"),
                           "domainName and certificateArn go together")
-    config = EdgeConfig(enabled=_enabled(r, "enabled"), domain_name=domain, certificate_arn=cert,
-                        price_class=r.string("priceClass", "PriceClass_100",
+    config = EdgeConfig(enabled=_enabled(r, "edge", env), domain_name=domain, certificate_arn=cert,
+                        price_class=r.string("priceClass", _default("edge.priceClass", env),
                                              choices=("PriceClass_100", "PriceClass_200", "PriceClass_All")))
     r.finish()
     return config
@@ -510,8 +523,8 @@ def parse_serverless(doc: Reader, env: EnvironmentSettings, region: str) -> tupl
                 raise ConfigError(f"services.{svc}.routes", f"{route.key!r} needs auth: jwt but httpApi has no "
                                   "jwtAuthorizer", "httpApi.jwtAuthorizer: {issuer, audience}")
 
-    waf = parse_waf(_section(doc, "waf"))
-    edge = parse_edge(_section(doc, "edge"))
+    waf = parse_waf(_section(doc, "waf"), env)
+    edge = parse_edge(_section(doc, "edge"), env)
     if edge.enabled and http_api is None:
         raise ConfigError("edge.enabled", "the edge distribution fronts the HTTP API, but there is no httpApi section")
     if waf.enabled and http_api is not None and not edge.enabled:
