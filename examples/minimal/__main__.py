@@ -40,7 +40,9 @@ network = Network("network", NetworkArgs(parse_network(Reader({"cidr": "10.50.0.
 
 services, _, _ = parse_serverless(Reader({"services": {"api": {"routes": ["ANY /{proxy+}"]}}, "httpApi": {}}, ""),
                                   env, REGION)
-services = replace(services, services=tuple(replace(s, code=str(HERE / "app")) for s in services.services))
+# The project's shipped stdlib health handler stands in for your build: point `code` at it.
+HEALTH = HERE.parents[1] / "functions" / "health"
+services = replace(services, services=tuple(replace(s, code=str(HEALTH)) for s in services.services))
 green = ServerlessColor("green", ServerlessColorArgs(
     services, namer, env, REGION, {}, vpc=VpcPlacement(network.vpc_id, network.private_subnet_ids, True)))
 
