@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from difflib import get_close_matches
+from typing import Any
 
 
 class ConfigError(ValueError):
@@ -27,3 +28,14 @@ def suggest(word: str, choices: Iterable[str]) -> str:
     """' Did you mean X?' when a close match exists, else ''."""
     match = get_close_matches(word, list(choices), n=1)
     return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def bounds(minimum: Any, maximum: Any) -> str | None:
+    """A range as error messages print it: ``1..100``, ``>= 1``, ``<= 100``, or None when unbounded."""
+    if minimum is not None and maximum is not None:
+        return f"{minimum}..{maximum}"
+    if minimum is not None:
+        return f">= {minimum}"
+    if maximum is not None:
+        return f"<= {maximum}"
+    return None

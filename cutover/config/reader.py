@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from cutover.errors import ConfigError, suggest
+from cutover.errors import bounds as range_text
 
 E = TypeVar("E", bound=Enum)
 _DECIMAL = re.compile(r"^[+-]?[0-9]+$")
@@ -79,7 +80,7 @@ class Reader:
     def integer(self, name: str, default: Any = _MISSING, *, minimum: int | None = None,
                 maximum: int | None = None) -> int:
         value = self.raw(name, default)
-        bounds = _bounds(minimum, maximum)
+        bounds = range_text(minimum, maximum)
         if isinstance(value, str):  # flat keys arrive from the engine as strings
             # Strict decimal digits: int() would also read "1_0" as 10 and non-ASCII digits.
             if not _DECIMAL.match(value.strip()):
@@ -98,7 +99,7 @@ class Reader:
     def number(self, name: str, default: Any = _MISSING, *, minimum: float | None = None,
                maximum: float | None = None) -> float:
         value = self.raw(name, default)
-        bounds = _bounds(minimum, maximum)
+        bounds = range_text(minimum, maximum)
         if isinstance(value, str):
             if not _DECIMAL_NUMBER.match(value.strip()):  # float() also reads "1_0", "nan" and "inf"
                 raise ConfigError(self.key(name), f"must be a number, got {value!r}", bounds)
@@ -185,11 +186,3 @@ def suppression_tags(waivers: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {f"{SUPPRESS_TAG_PREFIX}{policy}": reason for policy, reason in waivers}
 
 
-def _bounds(minimum: float | None, maximum: float | None) -> str | None:
-    if minimum is not None and maximum is not None:
-        return f"{minimum}..{maximum}"
-    if minimum is not None:
-        return f">= {minimum}"
-    if maximum is not None:
-        return f"<= {maximum}"
-    return None

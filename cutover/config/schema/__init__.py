@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-from cutover.errors import ConfigError, suggest
+from cutover.errors import ConfigError, bounds, suggest
 
 
 @cache
@@ -113,16 +113,6 @@ def _dotted(path: Any) -> str:
 
 def _join(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
-
-
-def bounds(minimum: Any, maximum: Any) -> str | None:
-    if minimum is not None and maximum is not None:
-        return f"{minimum}..{maximum}"
-    if minimum is not None:
-        return f">= {minimum}"
-    if maximum is not None:
-        return f"<= {maximum}"
-    return None
 
 
 def _matches_type(schema: dict[str, Any], value: Any) -> bool:
