@@ -19,9 +19,10 @@ $(VENV)/.installed: requirements.txt
 plan: $(VENV)/.installed
 	$(PY) -m cutover.plan $(STACK) $(if $(PROFILE),--profile $(PROFILE)) $(ARGS)
 
-## test: the whole test suite (unit, component, profile, policy, handler tests)
+## test: the whole test suite (unit, component, profile, policy, handler tests); worksteal: a worker that
+## runs out of tests takes queued ones from the other, so a slow file at the end does not leave one core idle
 test: $(VENV)/.installed
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist worksteal
 
 ## lint: ruff everywhere, mypy on the typed packages
 lint: $(VENV)/.installed

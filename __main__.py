@@ -6,7 +6,7 @@ retirement step, is in ``cutover/stack_builder.py`` (the adapter from the parsed
 components in ``components/``). docs/ARCHITECTURE.md draws the modules.
 """
 
-from components import config_errors
+from cutover.adapter import config_errors
 from cutover.config.source import load_stack_config
 from cutover.stack_builder import StackBuilder
 

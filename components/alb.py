@@ -29,7 +29,9 @@ import pulumi_random as random
 
 from components.alarms import DeclaredAlarm, alb_alarms
 from components.bucket import SecureBucket, SecureBucketArgs
-from cutover.config import AlbConfig, EnvironmentSettings, LifecycleConfig
+from components.specs.container import AlbConfig
+from components.specs.environment import EnvironmentSettings
+from components.specs.storage import LifecycleConfig
 from cutover.naming import Kind, Namer
 
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"

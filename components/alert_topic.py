@@ -36,6 +36,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.specs.existing import partition_of
 from cutover.naming import Kind, Namer
 
 CLOUDWATCH = "cloudwatch.amazonaws.com"
@@ -90,6 +91,12 @@ class AlertTopicArgs:
     _: KW_ONLY
     region: str  # the alarms' region (their ARNs in aws:SourceArn)
     publishers: tuple[str, ...] = PUBLISHERS  # the rollback topic takes alarms only: (CLOUDWATCH,)
+
+
+def topic_arn(namer: Namer, purpose: str, region: str, account_id: str) -> str:
+    """The ARN ``AlertTopic(purpose)`` will have, known before it exists, for alarms built earlier in the
+    program (the NAT instance's): arn:<partition>:sns:<region>:<account>:<name> (SNS API reference, ARN format)."""
+    return f"arn:{partition_of(region)}:sns:{region}:{account_id}:{namer.name(Kind.SNS_TOPIC, purpose)}"
 
 
 class AlertTopic(pulumi.ComponentResource):

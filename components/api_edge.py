@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from cutover.config import EdgeConfig
+from components.specs.serverless import EdgeConfig
 from cutover.naming import Namer
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # managed cache policy "CachingDisabled"

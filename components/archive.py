@@ -25,8 +25,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.bucket import SecureBucket, SecureBucketArgs
+from components.specs.environment import EnvironmentSettings
+from components.specs.storage import LifecycleConfig
 from cutover import iam
-from cutover.config import EnvironmentSettings, LifecycleConfig
 from cutover.naming import Kind, Namer, fit
 
 # Removed from the stack but kept in AWS once their component leaves the program.

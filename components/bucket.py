@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from cutover.config import LifecycleConfig
+from components.specs.storage import LifecycleConfig
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alb import ORIGIN_VERIFY_HEADER
-from cutover.config import CdnConfig
+from components.specs.container import CdnConfig
 from cutover.naming import Namer
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # managed cache policy "CachingDisabled"

@@ -28,11 +28,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alarms import DeclaredAlarm, ecs_cpu
+from components.errors import ComponentError
 from components.refs import Access, PolicySpec, StoreRef, cidr_egress, policy_document, ref_specs
+from components.specs.container import XRAY_IMAGE, ContainerConfig
+from components.specs.environment import EnvironmentSettings
 from cutover import iam
-from cutover.config import ContainerConfig, EnvironmentSettings
-from cutover.config.container import XRAY_IMAGE
-from cutover.errors import ConfigError, suggest
+from cutover.errors import suggest
 from cutover.naming import Kind, Namer
 
 XRAY_CONTAINER = "xray-daemon"
@@ -66,7 +67,8 @@ class ContainerAppArgs:
     refs: Mapping[str, StoreRef]  # every ref built in this stack, by key
     vpc_id: pulumi.Input[str]
     subnet_ids: Sequence[pulumi.Input[str]]  # private subnets
-    load_balancer: LoadBalancerAttachment
+    # None: a worker (a Sidekiq-style queue consumer): no target group, no ingress, CPU scaling only.
+    load_balancer: LoadBalancerAttachment | None
     color: str = ""  # "" or "blue"/"green": part of every physical name when set
     config_path: str = "container"  # where the config came from, for error messages
     repository: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None  # shared ECR (url, arn)
@@ -169,12 +171,14 @@ class ContainerApp(pulumi.ComponentResource):
         sg_name = namer.name(Kind.SECURITY_GROUP, "ecs", *parts)
         sg = aws.ec2.SecurityGroup(
             f"{name}-sg", name=sg_name, vpc_id=args.vpc_id, tags={"Name": sg_name},
-            description=f"ECS {cfg.name}: only the load balancer in; HTTPS and its stores out", opts=child)
+            description=f"ECS {cfg.name}: only the load balancer in; HTTPS and its stores out" if args.load_balancer
+            else f"ECS worker {cfg.name}: nothing in; HTTPS and its stores out", opts=child)
         lb = args.load_balancer
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-from-alb", security_group_id=sg.id, ip_protocol="tcp", from_port=cfg.port, to_port=cfg.port,
-            referenced_security_group_id=lb.security_group_id, description="from the load balancer only",
-            opts=child)
+        if lb is not None:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-from-alb", security_group_id=sg.id, ip_protocol="tcp", from_port=cfg.port, to_port=cfg.port,
+                referenced_security_group_id=lb.security_group_id, description="from the load balancer only",
+                opts=child)
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-https", security_group_id=sg.id, ip_protocol="tcp", from_port=443, to_port=443,
             cidr_ipv4="0.0.0.0/0", description="ECR, Secrets Manager, X-Ray, CloudWatch (through NAT or endpoints)",
@@ -204,10 +208,11 @@ class ContainerApp(pulumi.ComponentResource):
             network_configuration={"subnets": list(args.subnet_ids), "security_groups": [sg.id],
                                    "assign_public_ip": False},
             load_balancers=[{"target_group_arn": lb.target_group_arn, "container_name": cfg.name,
-                             "container_port": cfg.port}],
+                             "container_port": cfg.port}] if lb is not None else None,
             deployment_circuit_breaker={"enable": True, "rollback": True},
             deployment_minimum_healthy_percent=100, deployment_maximum_percent=200,
-            health_check_grace_period_seconds=cfg.health_check_grace_seconds,
+            # ECS accepts a grace period only for a service with a load balancer (CreateService).
+            health_check_grace_period_seconds=cfg.health_check_grace_seconds if lb is not None else None,
             enable_execute_command=cfg.execute_command, enable_ecs_managed_tags=True, propagate_tags="SERVICE",
             wait_for_steady_state=False,
             # Application Auto Scaling owns the running count between min and max; without this every
@@ -216,7 +221,7 @@ class ContainerApp(pulumi.ComponentResource):
             # not yet associated with the cluster (PutClusterCapacityProviders), and nothing else
             # orders the two, since the service references only the cluster's ARN.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_count"],
-                                        depends_on=[*lb.listeners, self.capacity_providers]))
+                                        depends_on=[*(lb.listeners if lb else []), self.capacity_providers]))
         self.service_name = self.service.name
         self._autoscaling(name, parts)
         self.register_outputs({"clusterName": self.cluster_name, "serviceName": self.service_name,
@@ -229,9 +234,15 @@ class ContainerApp(pulumi.ComponentResource):
         out = []
         for key, access in args.config.uses:
             if key not in args.refs:
-                raise ConfigError(f"{args.config_path}.uses.{key}", f"no store ref {key!r} exists in this stack"
-                                  f"{suggest(key, list(args.refs))}", ", ".join(sorted(args.refs)) or "none")
-            out.append((args.refs[key], Access(access.value)))
+                raise ComponentError(f"{args.config_path}.uses.{key}", f"no store ref {key!r} exists in this stack"
+                                     f"{suggest(key, list(args.refs))}", ", ".join(sorted(args.refs)) or "none")
+            ref, capability = args.refs[key], Access(access.value)
+            if not ref.allows(capability):  # e.g. consume on a queue outside the stack: send only
+                raise ComponentError(f"{args.config_path}.uses.{key}", f"{key} has no {capability.value!r} capability",
+                                     " | ".join(ref.capability_actions()))
+            if capability is Access.CONSUME and ref.event_source is None:
+                raise ComponentError(f"{args.config_path}.uses.{key}", f"{key} is not a queue this stack owns")
+            out.append((ref, capability))
         return out
 
     def _resolve_secrets(self) -> list[tuple[str, pulumi.Input[str]]]:
@@ -245,8 +256,8 @@ class ContainerApp(pulumi.ComponentResource):
             ref = args.refs.get(source)
             if ref is None or not ref.key.startswith("secret:") or not ref.resource_arns:
                 known = [k for k in args.refs if k.startswith("secret:")]
-                raise ConfigError(f"{args.config_path}.secrets.{var}", f"no generated secret {source!r}"
-                                  f"{suggest(source, known)}", ", ".join(sorted(known)) or "none")
+                raise ComponentError(f"{args.config_path}.secrets.{var}", f"no generated secret {source!r}"
+                                     f"{suggest(source, known)}", ", ".join(sorted(known)) or "none")
             out.append((var, ref.resource_arns[0]))
         return out
 
@@ -290,6 +301,8 @@ class ContainerApp(pulumi.ComponentResource):
                 "target_value": float(cfg.scaling.cpu_target_percent),
                 "predefined_metric_specification": {"predefined_metric_type": "ECSServiceAverageCPUUtilization"},
                 **cooldowns}, opts=child, **common)
+        if lb is None:  # a worker: no requests to count
+            return
         aws.appautoscaling.Policy(
             f"{name}-requests", name=namer.name(Kind.GENERIC, *parts, "requests"),
             target_tracking_scaling_policy_configuration={
@@ -351,7 +364,8 @@ def _task_policy(uses: list[tuple[StoreRef, Access]], xray: bool, execute_comman
         specs.append(("XRay", XRAY_ACTIONS, ["*"]))  # X-Ray has no resource-level permissions
     if execute_command:
         specs.append(("EcsExec", EXEC_ACTIONS, ["*"]))
-    specs += ref_specs(uses)
+    # The task polls its queues itself (a Sidekiq-style worker): consume adds ChangeMessageVisibility.
+    specs += ref_specs(uses, poller=True)
     if not specs:  # a role policy needs a statement: deny nothing-in-particular explicitly
         specs.append(("NoPermissions", ("sts:GetCallerIdentity",), ["*"]))
     return policy_document(specs)
@@ -365,8 +379,8 @@ def _environment(cfg: ContainerConfig, uses: list[tuple[StoreRef, Access]], path
     for ref, _ in uses:
         for key, value in ref.env.items():
             if key in origin:
-                raise ConfigError(f"{path}.uses.{ref.key}", f"environment variable {key} comes from both "
-                                  f"{origin[key]} and {ref.key}")
+                raise ComponentError(f"{path}.uses.{ref.key}", f"environment variable {key} comes from both "
+                                     f"{origin[key]} and {ref.key}")
             env[key] = value
             origin[key] = ref.key
     env.setdefault("SERVICE_NAME", cfg.name)

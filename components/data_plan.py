@@ -37,8 +37,9 @@ from components.data_migration import (
     TableMapping,
 )
 from components.refs import Access, StoreRef
+from components.specs.engines import ENGINES, env_prefix
+from components.specs.migrations import Color, DatasetConfig, Method, NetworkPath, SourceDatabase
 from components.verifier import VerifiedDatabase, VerifiedDataset, VerifiedTable
-from cutover.config.migrations import Color, DatasetConfig, Method, NetworkPath, SourceDatabase
 from cutover.data_guard import blue_takes_writes, green_uses_source
 from cutover.naming import Kind, Namer
 
@@ -64,9 +65,11 @@ def shared_ref(d: DatasetConfig, peer_cidr: str | None) -> StoreRef:
     src = d.source
     assert src is not None  # the parser requires a source database for shared
     cidrs = source_cidrs(src, peer_cidr)
-    # database:<name> keeps the variables the app reads for its database; a table's dataset gets its own
-    # prefix, since one service may use several tables that all live in blue's one database.
-    prefix = "" if d.target_kind == "database" else re.sub(r"[^A-Z0-9]+", "_", d.name.upper()) + "_"
+    # database:<name> keeps the variables the app reads for that database (DB_HOST for main, ORDERS_DB_HOST for
+    # database:orders); a table's dataset gets its own prefix, since one service may use several tables that
+    # all live in blue's one database.
+    prefix = (env_prefix(d.target.partition(":")[2]) if d.target_kind == "database"
+              else re.sub(r"[^A-Z0-9]+", "_", d.name.upper()) + "_")
     return StoreRef(key=d.target, resource_arns=[src.secret_arn], read_actions=SECRET_READ, write_actions=(),
                     env={f"{prefix}DB_HOST": src.host, f"{prefix}DB_PORT": str(src.port),
                          f"{prefix}DB_NAME": src.database, f"{prefix}DB_SECRET_ARN": src.secret_arn},
@@ -106,6 +109,23 @@ def write_grants(uses: Mapping[str, str], refs: Mapping[str, StoreRef]) -> tuple
 
 
 @dataclass(frozen=True)
+class DatabaseTarget:
+    """One relational database of this stack as DMS and the verifier reach it: the instance or the cluster's
+    writer, never an RDS Proxy (the proxy takes IAM authentication only; they connect with the master secret)."""
+
+    engine: str  # the RDS engine: postgres | mysql | aurora-postgresql | aurora-mysql
+    host: pulumi.Input[str]
+    port: int
+    name: str
+    secret_arn: pulumi.Input[str]
+    security_group_id: pulumi.Input[str] | None = None
+
+    @property
+    def family(self) -> str:
+        return ENGINES[self.engine].family
+
+
+@dataclass(frozen=True)
 class Targets:
     """This stack's stores a dataset can land in, as DMS and the verifier reach them."""
 
@@ -117,6 +137,17 @@ class Targets:
     table_names: Mapping[str, pulumi.Input[str]] | None = None  # DynamoDB: logical -> physical
     table_arns: Mapping[str, pulumi.Input[str]] | None = None
     table_keys: Mapping[str, tuple[str, str | None]] | None = None  # logical -> (hashKey, rangeKey)
+    databases: Mapping[str, DatabaseTarget] | None = None  # by store key (database:<name>), main included
+
+    def database(self, key: str) -> DatabaseTarget | None:
+        """The database behind ``key``: from ``databases``, else ``database:main`` from the fields above."""
+        if self.databases and key in self.databases:
+            return self.databases[key]
+        if key != "database:main" or self.database_engine is None or self.database_host is None:
+            return None
+        assert self.database_secret_arn is not None
+        return DatabaseTarget(self.database_engine, self.database_host, ENGINES[self.database_engine].port,
+                              self.database_name, self.database_secret_arn, self.database_security_group_id)
 
 
 def _source_endpoint(src: SourceDatabase, peer_cidr: str | None) -> DatabaseEndpoint:
@@ -147,11 +178,13 @@ def migration_args(d: DatasetConfig, targets: Targets, namer: Namer, *, peer_cid
                                exclude_columns=d.mapping.exclude_columns),)
         target = DynamoDBTarget(table_arns=(targets.table_arns[name],))
     else:
-        assert targets.database_engine is not None and targets.database_host is not None
-        assert targets.database_secret_arn is not None
-        target = DatabaseEndpoint(engine=targets.database_engine, server_name=targets.database_host, port=5432,
-                                  database_name=targets.database_name, secret_arn=targets.database_secret_arn,
-                                  security_group_id=targets.database_security_group_id)
+        db = targets.database(d.target)
+        assert db is not None
+        # A MySQL-compatible target is verified against its CA too (DMS offers it verify-ca/verify-full only).
+        target = DatabaseEndpoint(engine=ENGINES[db.engine].dms_engine, server_name=db.host, port=db.port,
+                                  database_name=db.name, secret_arn=db.secret_arn,
+                                  security_group_id=db.security_group_id,
+                                  ca_certificate_pem=d.target_ca_certificate if db.family == "mysql" else None)
         # Every table of each schema (DMS selection rules take % as a wildcard).
         tables = tuple(TableMapping(schema=s, table="%") for s in d.schemas)
     return DataMigrationArgs(dataset=d.name, namer=namer, source=_source_endpoint(src, peer_cidr), target=target,
@@ -175,11 +208,17 @@ def verified_dataset(d: DatasetConfig, targets: Targets, *, peer_cidr: str | Non
     source = VerifiedDatabase(host=src.host, port=src.port, database=src.database, secret_arn=src.secret_arn,
                               security_group_id=src.security_group_id, cidr_blocks=source_cidrs(src, peer_cidr),
                               ca_certificate_pem=src.ca_certificate)
-    if d.target_kind == "database" and src.engine == "postgres" and targets.database_host is not None:
-        assert targets.database_secret_arn is not None
+    db = targets.database(d.target) if d.target_kind == "database" else None
+    if db is not None and src.engine == "postgres" and db.family == "postgres":
         return VerifiedDataset(dataset=d.name, source=source, schemas=d.schemas, target=VerifiedDatabase(
-            host=targets.database_host, port=5432, database=targets.database_name,
-            secret_arn=targets.database_secret_arn, security_group_id=targets.database_security_group_id))
+            host=db.host, port=db.port, database=db.name, secret_arn=db.secret_arn,
+            security_group_id=db.security_group_id))
+    if db is not None and src.engine in ("mysql", "mariadb") and db.family == "mysql":
+        # MySQL's schemas are its databases: the source database is compared with the target database.
+        return VerifiedDataset(dataset=d.name, source=source, engine="mysql", schemas=(src.database,),
+                               target=VerifiedDatabase(host=db.host, port=db.port, database=db.name,
+                                                       secret_arn=db.secret_arn,
+                                                       security_group_id=db.security_group_id))
     if d.target_kind == "table" and src.engine in ("mysql", "mariadb") and d.mapping is not None:
         assert targets.table_names is not None and targets.table_arns is not None
         name = d.target.partition(":")[2]
@@ -306,6 +345,12 @@ def build_data(args: DataPlanArgs, targets: Targets, *, peer_cidr: str | None, v
     for d in waiting:  # DMS offers MySQL-compatible sources verify-ca/verify-full only: the CA is needed
         pulumi.log.warn(f"migrations.{d.name}.source.caCertificate is not set: no DMS replication until it is "
                         "(DMS verifies a MySQL-compatible server's certificate against it)")
+    for d in replicate:  # ... and MySQL-compatible targets alike (the RDS certificate bundle of the region)
+        db = targets.database(d.target) if d.target_kind == "database" else None
+        if d not in waiting and db is not None and db.family == "mysql" and not d.target_ca_certificate:
+            waiting.append(d)
+            pulumi.log.warn(f"migrations.{d.name}.targetCaCertificate is not set: no DMS replication until it is "
+                            f"(DMS verifies the {db.engine} target's certificate against it: the RDS CA bundle)")
     replicate = [d for d in replicate if d not in waiting]
     if replicate:
         key = MigrationKey("data-key", args.namer, opts=opts)

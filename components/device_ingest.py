@@ -30,8 +30,9 @@ from components.alarms import DeclaredAlarm
 from components.alert_topic import CLOUDWATCH, AlertTopic, AlertTopicArgs
 from components.lambda_function import QUEUE_KEY_ACTIONS, FailureQueue, LambdaFunction, LambdaFunctionArgs, LambdaNames
 from components.refs import StoreRef
+from components.specs.container import DevicesConfig
+from components.specs.environment import EnvironmentSettings
 from cutover import iam
-from cutover.config import DevicesConfig, EnvironmentSettings
 from cutover.naming import Kind, Namer
 
 CODE_DIR = "functions/device_ingest"

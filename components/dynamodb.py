@@ -10,8 +10,8 @@ import pulumi_aws as aws
 
 from components.alarms import DeclaredAlarm, dynamodb_throttles
 from components.refs import StoreRef
-from cutover.config import EnvironmentSettings
-from cutover.config.datastores import BillingMode, IndexConfig, TableConfig
+from components.specs.datastores import BillingMode, IndexConfig, TableConfig
+from components.specs.environment import EnvironmentSettings
 from cutover.naming import Kind, Namer
 
 READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem",

@@ -25,8 +25,8 @@ from components.alb import AlbArgs, AppLoadBalancer
 from components.cdn import AppCdn, CdnArgs
 from components.container_app import ContainerApp, ContainerAppArgs, LoadBalancerAttachment
 from components.refs import StoreRef
-from cutover.config import EnvironmentSettings
-from cutover.config.blue import EcsColorConfig
+from components.specs.blue import EcsColorConfig
+from components.specs.environment import EnvironmentSettings
 from cutover.naming import Namer
 
 FIRST_RULE_PRIORITY = 100  # leaves room below for rules an operator adds by hand (maintenance pages)
@@ -61,6 +61,7 @@ class EcsColorArgs:
 class EcsColor(pulumi.ComponentResource):
     alb: AppLoadBalancer
     apps: dict[str, ContainerApp]  # by container name
+    workers: dict[str, ContainerApp]  # services without a load balancer, by container name
     cdn: AppCdn | None
     endpoint_dns_name: pulumi.Output[str]
     endpoint_zone_id: pulumi.Output[str]
@@ -118,6 +119,15 @@ class EcsColor(pulumi.ComponentResource):
                 capacity_providers=capacity, retired=args.retired), opts=placed(c.name))
             cluster, capacity = cluster or app.cluster, capacity or app.capacity_providers
             self.apps[c.name] = app
+        # Workers (``workers:``): no target group, no ingress; they reach their stores and queues like the app.
+        self.workers = {}
+        for w in cfg.workers:
+            worker = ContainerApp(f"{name}-{w.name}", ContainerAppArgs(
+                w, args.namer, args.env, args.region, args.account_id, args.refs, args.vpc_id,
+                args.private_subnet_ids, None, color=physical, config_path=f"workers.{w.name}", cluster=cluster,
+                capacity_providers=capacity, retired=args.retired,
+                repository=_shared_repository(self.apps[default.name]) if w.image.uses_ecr else None), opts=child)
+            self.workers[w.name] = worker
 
         self.cdn = None
         if cfg.cdn is not None and cfg.alb.domain_name is not None and args.build_cdn:
@@ -135,4 +145,11 @@ class EcsColor(pulumi.ComponentResource):
     def monitoring_alarms(self, key: str) -> list[DeclaredAlarm]:
         """The shared load balancer's (``key``) and each service's (``key-<service>``) alarms."""
         return [*self.alb.monitoring_alarms(key, target_group=False),
-                *(a for n, app in self.apps.items() for a in app.monitoring_alarms(f"{key}-{n}"))]
+                *(a for n, app in {**self.apps, **self.workers}.items() for a in app.monitoring_alarms(f"{key}-{n}"))]
+
+
+def _shared_repository(app: ContainerApp) -> tuple[pulumi.Input[str], pulumi.Input[str]] | None:
+    """The web service's ECR repository, which its workers run images from (one build, two commands)."""
+    if app.repository_url is None or app.repository_arn is None:
+        return None
+    return app.repository_url, app.repository_arn

@@ -19,6 +19,12 @@
   ``live`` alias keeps the pinned stable version as its primary and sends ``greenWeight`` percent to
   the newest version as its additional version (rollback: clear the additional weights).
 
+More weighted names (``extra_names``, e.g. a site's ``www`` and its ``api``): route53 gives each its
+own weighted pair and health checks (logical names ``<door>-<key>-blue``/``-green``); alb gives each a
+host-header rule between blue's target group and one green service's, in the last block of
+priorities (49901..50000) so write and path rules keep precedence. All move with the same
+``greenWeight``; the rollback target lists every weighted name.
+
 Both colors stay registered at weight 0 and 100 (rollback is one weight change); only the cleanup
 path (``cutover:retire``) removes a color, which the caller expresses by passing ``None`` for it.
 """
@@ -39,9 +45,10 @@ import pulumi_aws as aws
 from components.alarms import DeclaredAlarm, alb_alarms
 from components.alb import log_delivery_principal
 from components.bucket import SecureBucket, SecureBucketArgs
-from cutover.config import EnvironmentSettings, LifecycleConfig
-from cutover.config.traffic import BlueVariant, FrontDoorKind, TrafficConfig
-from cutover.errors import ConfigError
+from components.errors import ComponentError
+from components.specs.environment import EnvironmentSettings
+from components.specs.storage import LifecycleConfig
+from components.specs.traffic import BlueConfig, BlueVariant, FrontDoorKind, TrafficConfig, WeightedName
 from cutover.naming import Kind, Namer
 from cutover.weights import alb_split, alias_fraction, route53_split
 
@@ -70,6 +77,13 @@ WRITE_BLOCK = 0
 WRITE_METHODS = ("DELETE", "PATCH", "POST", "PUT")  # RFC 9110 9.2.1: not safe; ANY routes use all four
 # forward.stickiness duration: 1..604800 seconds (ListenerDefaultActionForwardStickiness.duration).
 MAX_STICKINESS_SECONDS = 604800
+# Host-header rules of the extra weighted names: the last block, 49901..50000 (service blocks end at
+# 49899), so the write rules (1..99) and the per-service path rules are evaluated first.
+HOST_BLOCK_START = PRIORITY_BLOCKS * PRIORITY_STRIDE + 1
+MAX_PRIORITY = 50000  # ListenerRule.priority: 1..50000 (elbv2 CreateRule, RulePriority)
+# Certificates per Application Load Balancer, not counting the default certificate: 25 ("Quotas for
+# your Application Load Balancers", ELB user guide).
+MAX_EXTRA_CERTIFICATES = 25
 
 
 @dataclass(frozen=True)
@@ -129,8 +143,8 @@ def alb_write_rule_plan(routes: Mapping[str, WriteRoute]) -> list[WriteRulePlan]
                 plans.append(WriteRulePlan(svc, n, 0, methods, tuple(chunk), wr.writer))
                 n += 1
     if len(plans) >= PRIORITY_STRIDE:
-        raise ConfigError("migrations", f"write routing needs {len(plans)} listener rules; the write block holds "
-                          f"{PRIORITY_STRIDE - 1}", "fewer write routes, or method shared")
+        raise ComponentError("migrations", f"write routing needs {len(plans)} listener rules; the write block holds "
+                             f"{PRIORITY_STRIDE - 1}", "fewer write routes, or method shared")
     return [WriteRulePlan(p.service, p.index, WRITE_BLOCK * PRIORITY_STRIDE + i + 1, p.methods, p.patterns, p.writer)
             for i, p in enumerate(plans)]
 
@@ -183,7 +197,7 @@ def _block(service: str) -> int:
 
 
 def alb_rule_plan(services: Mapping[str, Sequence[str]]) -> list[RulePlan]:
-    """The listener rules for ``services`` (name -> route paths), or a ConfigError naming the limit.
+    """The listener rules for ``services`` (name -> route paths), or a ComponentError naming the limit.
 
     Patterns of one service are packed into rules of at most 5 values and 5 wildcards; services
     without routes get no rule (the default action serves them).
@@ -193,12 +207,13 @@ def alb_rule_plan(services: Mapping[str, Sequence[str]]) -> list[RulePlan]:
         found = list(dict.fromkeys(alb_path_pattern(p) for p in services[svc]))
         for pattern in found:
             if len(pattern) > MAX_PATTERN_CHARS:
-                raise ConfigError(f"services.{svc}.routes", f"path pattern {pattern!r} is {len(pattern)} characters; "
-                                  f"ALB path patterns are at most {MAX_PATTERN_CHARS}", "shorter route paths")
+                raise ComponentError(f"services.{svc}.routes",
+                                     f"path pattern {pattern!r} is {len(pattern)} characters; "
+                                     f"ALB path patterns are at most {MAX_PATTERN_CHARS}", "shorter route paths")
             if pattern.count("*") + pattern.count("?") > MAX_WILDCARDS_PER_RULE:
-                raise ConfigError(f"services.{svc}.routes", f"path pattern {pattern!r} has more than "
-                                  f"{MAX_WILDCARDS_PER_RULE} wildcards, ALB's limit per rule",
-                                  f"at most {MAX_WILDCARDS_PER_RULE} {{parameters}} per route")
+                raise ComponentError(f"services.{svc}.routes", f"path pattern {pattern!r} has more than "
+                                     f"{MAX_WILDCARDS_PER_RULE} wildcards, ALB's limit per rule",
+                                     f"at most {MAX_WILDCARDS_PER_RULE} {{parameters}} per route")
         if found:
             patterns[svc] = found
     check_overlaps(patterns)
@@ -218,9 +233,9 @@ def alb_rule_plan(services: Mapping[str, Sequence[str]]) -> list[RulePlan]:
             chunks[-1].append(pattern)
         plans += [RulePlan(svc, n, block * PRIORITY_STRIDE + n + 1, tuple(chunk)) for n, chunk in enumerate(chunks)]
     if len(plans) > MAX_RULES:
-        raise ConfigError("services", f"per-service routing needs {len(plans)} listener rules "
-                          f"({', '.join(f'{s}: {sum(1 for p in plans if p.service == s)}' for s in patterns)}); an "
-                          f"Application Load Balancer has at most {MAX_RULES}", "fewer or broader routes")
+        raise ComponentError("services", f"per-service routing needs {len(plans)} listener rules "
+                             f"({', '.join(f'{s}: {sum(1 for p in plans if p.service == s)}' for s in patterns)}); an "
+                             f"Application Load Balancer has at most {MAX_RULES}", "fewer or broader routes")
     return plans
 
 
@@ -233,9 +248,9 @@ def check_overlaps(patterns: Mapping[str, Sequence[str]]) -> None:
             for pa in patterns[a]:
                 clash = next((pb for pb in patterns[b] if patterns_overlap(pa, pb)), None)
                 if clash is not None:
-                    raise ConfigError(f"services.{b}.routes", f"the alb front door routes green by path, and "
-                                      f"{a}'s {pa!r} and {b}'s {clash!r} can match the same request",
-                                      "routes whose paths no other service's routes can match")
+                    raise ComponentError(f"services.{b}.routes", f"the alb front door routes green by path, and "
+                                         f"{a}'s {pa!r} and {b}'s {clash!r} can match the same request",
+                                         "routes whose paths no other service's routes can match")
 
 
 @dataclass(frozen=True)
@@ -282,6 +297,48 @@ class FrontDoorArgs:
     # on one color and replication lag never hides their own writes from them.
     write_routes: Mapping[str, WriteRoute] = field(default_factory=dict)
     stickiness_seconds: int | None = None
+    # More weighted names besides config.front_door.record_name, each moved by green_weight (alb, route53).
+    extra_names: Sequence[WeightedNameArgs] = ()
+
+
+@dataclass(frozen=True)
+class WeightedNameArgs:
+    """One more weighted name as the front door builds it.
+
+    route53: ``blue``/``green`` are this name's endpoints (None once that color is retired); alb: only
+    ``green.alias_arn`` is read, the live alias of ``config.green_service``.
+    """
+
+    config: WeightedName
+    blue: Endpoint | None
+    green: Endpoint | None
+
+
+@dataclass(frozen=True)
+class WeightedRecordSet:
+    """One weighted name's record pair, as the rollback Lambda resets it (``RECORD_SETS``)."""
+
+    zone_id: str
+    record_name: str
+    record_type: str
+    blue_set_identifier: str = BLUE
+    green_set_identifier: str = GREEN
+
+
+def host_rule_priorities(keys: Sequence[str]) -> dict[str, int]:
+    """A priority per extra name in 49901..50000, chosen by a hash of its key (then the next free one),
+    so adding or removing a name leaves the others' priorities alone."""
+    slots = MAX_PRIORITY - HOST_BLOCK_START + 1
+    if len(keys) > slots:
+        raise ComponentError("traffic.frontDoor.extraNames", f"{len(keys)} names need {len(keys)} host rules; the "
+                             f"host block holds {slots}", f"at most {slots} names")
+    taken: dict[str, int] = {}
+    for key in sorted(keys):
+        slot = int(hashlib.sha256(key.encode()).hexdigest(), 16) % slots
+        while HOST_BLOCK_START + slot in taken.values():
+            slot = (slot + 1) % slots
+        taken[key] = HOST_BLOCK_START + slot
+    return taken
 
 
 @dataclass(frozen=True)
@@ -299,6 +356,8 @@ class RollbackTarget:
     green_set_identifier: str = GREEN
     function_names: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     alias_name: str = ALIAS_NAME
+    # route53: the extra weighted names' record pairs (the first name is zone_id/record_name/record_type)
+    extra_record_sets: tuple[WeightedRecordSet, ...] = ()
 
 
 def alias_weights(config: TrafficConfig, green_weight: int, retired_blue: bool) -> dict[str, tuple[str, float]]:
@@ -315,9 +374,12 @@ def alias_weights(config: TrafficConfig, green_weight: int, retired_blue: bool) 
     return {svc: (version, green) for svc, version in sorted(config.stable_versions.items())}
 
 
-def record_type(config: TrafficConfig, green_zone: bool) -> str:
-    """The weighted set's type, fixed by blue's config so retiring a color never replaces a record."""
-    blue = config.blue
+def record_type(config: TrafficConfig, green_zone: bool, blue: BlueConfig | None = None) -> str:
+    """The weighted set's type, fixed by blue's config so retiring a color never replaces a record.
+
+    ``blue``: an extra name's own blue (default: ``config.blue``, which every other name shares).
+    """
+    blue = blue or config.blue
     if blue.targets:
         return "A"
     if blue.zone_id is not None or blue.variant is BlueVariant.ECS:
@@ -348,6 +410,9 @@ class FrontDoor(pulumi.ComponentResource):
     record_type: str | None
     set_identifiers: dict[str, str]
     health_check_ids: dict[str, pulumi.Output[str]]
+    # route53: every weighted name's record pair, the first name's first; alb: host rule priority by key
+    weighted_record_sets: list[WeightedRecordSet]
+    host_rule_priorities: dict[str, int]
     # alias
     function_names: dict[str, pulumi.Input[str]]
 
@@ -364,9 +429,13 @@ class FrontDoor(pulumi.ComponentResource):
         self.write_rule_priorities = {}
         self.zone_id = self.record_name = self.record_type = None
         self.set_identifiers, self.health_check_ids = {}, {}
+        self.weighted_record_sets, self.host_rule_priorities = [], {}
         self.function_names = {}
         if args.blue is None and args.green is None:
             raise ValueError("a front door needs at least one color")
+        if args.extra_names and cfg.kind not in (FrontDoorKind.ALB, FrontDoorKind.ROUTE53):
+            raise ComponentError("traffic.frontDoor.extraNames", f"the {cfg.kind.value} front door weighs no names",
+                                 "alb | route53 (frontDoor.kind)")
         if cfg.kind is FrontDoorKind.ALB:
             self.green_share = self._alb()
         elif cfg.kind is FrontDoorKind.ROUTE53:
@@ -382,6 +451,8 @@ class FrontDoor(pulumi.ComponentResource):
             "rulePriorities": self.rule_priorities, "writeRulePriorities": self.write_rule_priorities,
             "recordName": self.record_name,
             "healthCheckIds": self.health_check_ids, "functionNames": self.function_names,
+            "recordNames": [r.record_name for r in self.weighted_record_sets],
+            "hostRulePriorities": self.host_rule_priorities,
         })
 
     @property
@@ -391,7 +462,7 @@ class FrontDoor(pulumi.ComponentResource):
             blue_target_group_arn=self.target_group_arns.get(BLUE),
             green_target_group_arn=self.target_group_arns.get(GREEN),
             zone_id=self.zone_id, record_name=self.record_name, record_type=self.record_type,
-            function_names=self.function_names)
+            function_names=self.function_names, extra_record_sets=tuple(self.weighted_record_sets[1:]))
 
     # --- alb -------------------------------------------------------------------------------------
     def _alb(self) -> float:
@@ -428,15 +499,16 @@ class FrontDoor(pulumi.ComponentResource):
             if args.green is not None else []
         routed = list(dict.fromkeys(p.service for p in rules))
         if 2 + len(routed) > MAX_TARGET_GROUPS:
-            raise ConfigError("services", f"{len(routed)} routed services need {len(routed) + 1} target groups "
-                              f"besides blue's; an Application Load Balancer has at most {MAX_TARGET_GROUPS}",
-                              f"at most {MAX_TARGET_GROUPS - 2} services with routes")
+            raise ComponentError("services", f"{len(routed)} routed services need {len(routed) + 1} target groups "
+                                 f"besides blue's; an Application Load Balancer has at most {MAX_TARGET_GROUPS}",
+                                 f"at most {MAX_TARGET_GROUPS - 2} services with routes")
         forward: list[dict[str, Any]] = []
         blue_tg: aws.lb.TargetGroup | None = None
         if args.blue is not None:
             blue_tg = self._blue_target_group(args.blue, placement, sg)
             forward.append({"arn": blue_tg.arn, "weight": split.blue})
         service_tgs: dict[str, aws.lb.TargetGroup] = {}
+        green_tg: aws.lb.TargetGroup | None = None
         if args.green is not None:
             green_tg = self._green_target_group(args.green)
             forward.append({"arn": green_tg.arn, "weight": split.green})
@@ -470,6 +542,9 @@ class FrontDoor(pulumi.ComponentResource):
                 actions=[{"type": "forward", "forward": {"target_groups": targets, "stickiness": stickiness}}],
                 tags={"Name": namer.name(Kind.GENERIC, "front", plan.service)}, opts=child)
             self.rule_priorities.setdefault(plan.service, []).append(plan.priority)
+        if args.green is not None and args.extra_names:
+            self._host_rules(listener, blue_tg, green_tg, service_tgs, split.blue, split.green, stickiness,
+                             len(rules))
         aws.lb.Listener(
             f"{name}-http", load_balancer_arn=self.load_balancer.arn, port=80, protocol="HTTP",
             default_actions=[{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443",
@@ -487,6 +562,58 @@ class FrontDoor(pulumi.ComponentResource):
         green = split.green if args.green is not None else 0
         blue = split.blue if args.blue is not None else 0
         return 0.0 if blue + green == 0 else 100.0 * green / (blue + green)
+
+    def _host_rules(self, listener: aws.lb.Listener, blue_tg: aws.lb.TargetGroup | None,
+                    green_tg: aws.lb.TargetGroup | None, service_tgs: dict[str, aws.lb.TargetGroup], blue_weight: int,
+                    green_weight: int, stickiness: dict[str, Any], path_rules: int) -> None:
+        """One host-header rule per extra name: blue's target group and its service's, at the same weights."""
+        args, name, cfg = self._args, self._name, self._args.config
+        child = pulumi.ResourceOptions(parent=self)
+        if path_rules + len(args.extra_names) > MAX_RULES:
+            raise ComponentError("traffic.frontDoor.extraNames", f"{path_rules} path rules and "
+                                 f"{len(args.extra_names)} host rules; an Application Load Balancer has at most "
+                                 f"{MAX_RULES} rules", "fewer names or routes")
+        certificates = [e.config for e in args.extra_names if e.config.certificate_arn]
+        if len(certificates) > MAX_EXTRA_CERTIFICATES:
+            raise ComponentError("traffic.frontDoor.extraNames", f"{len(certificates)} certificates besides the "
+                                 f"default one; an Application Load Balancer takes at most {MAX_EXTRA_CERTIFICATES}",
+                                 "one certificate covering several names (subject alternative names)")
+        priorities = host_rule_priorities([e.config.key for e in args.extra_names])
+        for extra in args.extra_names:
+            n = extra.config
+            svc = n.green_service
+            if svc is None:
+                raise ComponentError(f"traffic.frontDoor.extraNames.{n.key}.green.service",
+                                     "the alb front door forwards the name's green share to one service", None)
+            if svc == cfg.green.service and green_tg is not None:
+                target = green_tg
+            elif svc in service_tgs:
+                target = service_tgs[svc]
+            else:  # a service no path rule routes: its own Lambda target group, watched by the rollback alarms
+                if extra.green is None or extra.green.alias_arn is None:
+                    raise ValueError(f"extra name {n.key}: the alb front door needs {svc}'s live alias ARN")
+                target = service_tgs[svc] = self._service_target_group(svc, extra.green.alias_arn)
+                self.service_target_group_arns[svc] = target.arn
+                self.service_target_group_arn_suffixes[svc] = target.arn_suffix
+            targets = [{"arn": blue_tg.arn, "weight": blue_weight}] if blue_tg is not None else []
+            targets.append({"arn": target.arn, "weight": green_weight})
+            # A host-header condition value counts as one of a rule's 5 condition values (ELB quotas).
+            aws.lb.ListenerRule(
+                f"{name}-host-{n.key}", listener_arn=listener.arn, priority=priorities[n.key],
+                conditions=[{"host_header": {"values": [n.record_name]}}],
+                actions=[{"type": "forward", "forward": {"target_groups": targets, "stickiness": stickiness}}],
+                tags={"Name": args.namer.name(Kind.GENERIC, "front", n.key)}, opts=child)
+            self.host_rule_priorities[n.key] = priorities[n.key]
+            if n.certificate_arn:
+                # SNI: the listener presents the certificate matching the name (ELB user guide, "SSL certificates").
+                aws.lb.ListenerCertificate(f"{name}-cert-{n.key}", listener_arn=listener.arn,
+                                           certificate_arn=n.certificate_arn, opts=child)
+            if n.zone_id:
+                assert self.load_balancer is not None
+                aws.route53.Record(
+                    f"{name}-dns-{n.key}", zone_id=n.zone_id, name=n.record_name, type="A", allow_overwrite=True,
+                    aliases=[{"name": self.load_balancer.dns_name, "zone_id": self.load_balancer.zone_id,
+                              "evaluate_target_health": True}], opts=child)
 
     def _write_rules(self, listener: aws.lb.Listener, blue_tg: aws.lb.TargetGroup,
                      service_tgs: Mapping[str, aws.lb.TargetGroup]) -> None:
@@ -625,31 +752,59 @@ class FrontDoor(pulumi.ComponentResource):
         split = route53_split(args.green_weight)
         weights = {BLUE: split.blue, GREEN: split.green}
         present = {c: e for c, e in ((BLUE, args.blue), (GREEN, args.green)) if e is not None}
+        checks: dict[str, aws.route53.HealthCheck] = {}
         for color, endpoint in present.items():
-            check = self._health_check(color, endpoint)
+            check = checks[color] = self._health_check(color, endpoint)
             self._record(color, endpoint, rtype, weights[color], check)
             self.set_identifiers[color] = color
             self.health_check_ids[color] = check.id
+        self.weighted_record_sets.append(WeightedRecordSet(fd.zone_id, fd.record_name, rtype))
+        for extra in args.extra_names:  # the same weights on every name
+            n = extra.config
+            if n.zone_id is None:
+                raise ComponentError(f"traffic.frontDoor.extraNames.{n.key}.zoneId",
+                                     "a weighted record needs its hosted zone", "a Route 53 hosted zone id")
+            own = record_type(cfg, extra.green is not None and extra.green.zone_id is not None, n.blue)
+            for color, own_endpoint in ((BLUE, extra.blue), (GREEN, extra.green)):
+                if own_endpoint is None or color not in present:  # a retired color is absent on every name
+                    continue
+                # A health check watches an endpoint, not a record: a name weighed against the front door's own
+                # blue reuses blue's check (same host, port and path) instead of paying for a second one.
+                if color == BLUE and own_endpoint is args.blue:
+                    check = checks[BLUE]
+                else:
+                    check = self._health_check(color, own_endpoint, n)
+                    self.health_check_ids[f"{n.key}-{color}"] = check.id
+                self._record(color, own_endpoint, own, weights[color], check, n)
+            self.weighted_record_sets.append(WeightedRecordSet(n.zone_id, n.record_name, own))
         green = weights[GREEN] if GREEN in present else 0
         blue = weights[BLUE] if BLUE in present else 0
         return 0.0 if blue + green == 0 else 100.0 * green / (blue + green)
 
-    def _health_check(self, color: str, ep: Endpoint) -> aws.route53.HealthCheck:
+    def _health_check(self, color: str, ep: Endpoint, extra: WeightedName | None = None) -> aws.route53.HealthCheck:
+        """``extra``: an extra weighted name's (its own logical name and green path); else the first name's."""
         fd = self._args.config.front_door
-        path = fd.health_check_path if color == GREEN else ep.health_check_path
-        fqdn = ep.health_check_fqdn or (ep.dns_name if not ep.ips else fd.record_name)
+        green_path = (extra.health_check_path if extra else None) or fd.health_check_path
+        path = green_path if color == GREEN else ep.health_check_path
+        record_name = extra.record_name if extra else fd.record_name
+        fqdn = ep.health_check_fqdn or (ep.dns_name if not ep.ips else record_name)
         https = ep.protocol == "HTTPS"
+        key = f"{extra.key}-{color}" if extra else color
+        tag = (extra.key, color) if extra else (color,)
         return aws.route53.HealthCheck(
-            f"{self._name}-{color}", type="HTTPS" if https else "HTTP", fqdn=fqdn,
+            f"{self._name}-{key}", type="HTTPS" if https else "HTTP", fqdn=fqdn,
             ip_address=ep.ips[0] if ep.ips else None, port=ep.port, resource_path=path,
             enable_sni=https or None, failure_threshold=3, request_interval=30,
-            tags={"Name": self._args.namer.name(Kind.GENERIC, "front", color)},
+            tags={"Name": self._args.namer.name(Kind.GENERIC, "front", *tag)},
             opts=pulumi.ResourceOptions(parent=self))
 
-    def _record(self, color: str, ep: Endpoint, rtype: str, weight: int, check: aws.route53.HealthCheck) -> None:
+    def _record(self, color: str, ep: Endpoint, rtype: str, weight: int, check: aws.route53.HealthCheck,
+                extra: WeightedName | None = None) -> None:
         fd = self._args.config.front_door
+        zone_id, record_name = (extra.zone_id, extra.record_name) if extra else (fd.zone_id, fd.record_name)
+        # Set identifiers are unique per name and type (Route 53), so every name reuses blue/green.
         common: dict[str, Any] = {
-            "zone_id": fd.zone_id, "name": fd.record_name, "type": rtype, "set_identifier": color,
+            "zone_id": zone_id, "name": record_name, "type": rtype, "set_identifier": color,
             "weighted_routing_policies": [{"weight": weight}], "health_check_id": check.id,
         }
         if rtype == "CNAME":
@@ -665,7 +820,8 @@ class FrontDoor(pulumi.ComponentResource):
             # CloudFront alias targets do not support evaluating target health; the health check covers it.
             evaluate = pulumi.Output.from_input(ep.zone_id).apply(lambda z: z != CLOUDFRONT_ZONE_ID)
             common |= {"aliases": [{"name": ep.dns_name, "zone_id": ep.zone_id, "evaluate_target_health": evaluate}]}
-        aws.route53.Record(f"{self._name}-{color}", **common, opts=pulumi.ResourceOptions(parent=self))
+        key = f"{extra.key}-{color}" if extra else color
+        aws.route53.Record(f"{self._name}-{key}", **common, opts=pulumi.ResourceOptions(parent=self))
 
     def monitoring_alarms(self, key: str = "front") -> list[DeclaredAlarm]:
         """The front door's own load balancer (alb kind): 5xx rate and latency over both colors."""

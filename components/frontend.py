@@ -18,8 +18,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.bucket import SecureBucket, SecureBucketArgs
-from cutover.config import EnvironmentSettings, LifecycleConfig
-from cutover.config.datastores import FrontendConfig
+from components.specs.datastores import FrontendConfig
+from components.specs.environment import EnvironmentSettings
+from components.specs.storage import LifecycleConfig
 from cutover.naming import Kind, Namer, fit
 
 ORIGIN_ID = "s3-site"

@@ -22,7 +22,7 @@ import pulumi_aws as aws
 
 from components.alarms import DeclaredAlarm, api_5xx_rate
 from components.serverless import LambdaTarget
-from cutover.config import HttpApiConfig, RouteConfig
+from components.specs.serverless import HttpApiConfig, RouteConfig
 from cutover.naming import Kind, Namer
 
 INTEGRATION_TIMEOUT_MS = 30000  # HTTP API maximum

@@ -23,10 +23,10 @@ from components.alarms import (
     rds_alarms,
 )
 from components.alert_topic import AlertTopic, AlertTopicArgs
-from cutover.config import BudgetConfig
-from cutover.config.monitoring import MonitoringConfig
+from components.specs.budget import BudgetConfig
+from components.specs.monitoring import MonitoringConfig
 from cutover.naming import Kind, Namer
-from cutover.rds_limits import postgres_max_connections
+from cutover.rds_limits import max_connections
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class RdsTarget:
     identifier: pulumi.Input[str]
     instance_class: str
     allocated_storage_gb: int
+    engine: str = "postgres"  # postgres | mysql: their default max_connections differ (cutover/rds_limits.py)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class MonitoringTargets:
                                                                         alb.target_group_suffix)]
         out += [ecs_cpu(k, svc.cluster_name, svc.service_name) for k, svc in self.ecs_services.items()]
         out += [a for k, db in self.rds.items() for a in rds_alarms(
-            k, db.identifier, postgres_max_connections(db.instance_class), db.allocated_storage_gb)]
+            k, db.identifier, max_connections(db.engine, db.instance_class), db.allocated_storage_gb)]
         out += [dynamodb_throttles(k, t) for k, t in self.dynamodb_tables.items()]
         return out
 
@@ -98,17 +99,24 @@ class Monitoring(pulumi.ComponentResource):
                                 opts=pulumi.ResourceOptions(parent=self))
         self.alarm_names = []
         cfg = args.config
-        configured = {m: tuple(Threshold(a.level, a.threshold, a.minutes) for a in cfg.for_metric(m))
-                      for m in {a.metric for a in cfg.alarms}}
-        for declared in args.alarms:
-            for level in declared.thresholds(configured):
-                self._render(declared, level)
+        self.render_alarms(args.alarms)
 
         self.dashboard = self._dashboard() if cfg.dashboard else None
         self.budget = self._budget()
         self.register_outputs({"topicArn": self.topic.arn, "alarmNames": self.alarm_names})
 
     # --- alarms ------------------------------------------------------------------------------------
+    def render_alarms(self, alarms: Sequence[DeclaredAlarm]) -> None:
+        """Render declared alarms at the seeds' thresholds (else each kind's defaults). Also called after
+        construction for components the program builds later (the data plan's verifier), whose alarms
+        notify the topic this component already created."""
+        cfg = self._args.config
+        configured = {m: tuple(Threshold(a.level, a.threshold, a.minutes) for a in cfg.for_metric(m))
+                      for m in {a.metric for a in cfg.alarms}}
+        for declared in alarms:
+            for level in declared.thresholds(configured):
+                self._render(declared, level)
+
     def _render(self, d: DeclaredAlarm, level: Threshold) -> None:
         logical = f"{self._name}-{d.metric}-{d.key}-{level.level}"
         threshold = d.scale(level.threshold) if d.scale is not None else level.threshold

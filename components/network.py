@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.specs.network import NatMode, NetworkConfig
 from cutover import iam
 from cutover.cidr import SubnetPlan
-from cutover.config import NatMode, NetworkConfig
 from cutover.naming import Kind, Namer
 
 _ARM_FAMILIES = ("t4g.", "c6g.", "c7g.", "m6g.", "m7g.")
@@ -53,6 +53,9 @@ class NetworkArgs:
     namer: Namer
     region: str
     availability_zones: Sequence[str]  # from aws.get_availability_zones, at least az_count of them
+    # Where the NAT instance's status-check alarms also notify (the stack's alert topic), besides acting:
+    # recovering or rebooting an instance every private subnet's egress hangs on is worth a page.
+    alert_topic_arn: pulumi.Input[str] | None = None
 
 
 class Network(pulumi.ComponentResource):
@@ -194,6 +197,7 @@ class Network(pulumi.ComponentResource):
         if not cfg.nat_instance_type.startswith(_RECOVERABLE_FAMILIES):
             raise ValueError(f"{cfg.nat_instance_type} does not support the EC2 recover alarm action")
         region, child = self._args.region, pulumi.ResourceOptions(parent=self)
+        notify = [self._args.alert_topic_arn] if self._args.alert_topic_arn is not None else []
         # Alarm actions AWS/EC2 per-instance alarms take (CloudWatch API, PutMetricAlarm AlarmActions:
         # arn:aws:automate:region:ec2:recover | reboot).
         for check, action in (("System", "recover"), ("Instance", "reboot")):
@@ -204,7 +208,7 @@ class Network(pulumi.ComponentResource):
                 namespace="AWS/EC2", metric_name=f"StatusCheckFailed_{check}", dimensions={"InstanceId": instance.id},
                 statistic="Maximum", period=60, evaluation_periods=2, datapoints_to_alarm=2, threshold=1,
                 comparison_operator="GreaterThanOrEqualToThreshold", treat_missing_data="missing",
-                alarm_actions=[f"arn:aws:automate:{region}:ec2:{action}"], opts=child)
+                alarm_actions=[f"arn:aws:automate:{region}:ec2:{action}", *notify], opts=child)
         self.nat_instance_id = instance.id
 
     def _flow_logs(self) -> None:

@@ -19,8 +19,8 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.refs import StoreRef
-from cutover.config import CacheConfig, EnvironmentSettings
-from cutover.config.databases import REDIS_PORT
+from components.specs.databases import REDIS_PORT, CacheConfig
+from components.specs.environment import EnvironmentSettings
 from cutover.naming import Kind, Namer
 
 ENGINE = "redis"

@@ -9,9 +9,9 @@ alarms (60 s periods, N of N minutes, missing data not breaching) -> composite a
   until ``cutover:rollbackAck`` names the recorded id).
 
 The Lambda's role may change only this stack's front door: the listener and its rules (alb), the
-hosted zone's records of one name (route53) or the services' aliases (alias), and read and write
-only the record. Its policy grants exactly the calls ``functions/rollback/handler.py`` makes (see
-its docstring), no more.
+weighted names' records (route53: per hosted zone, exactly the names and types weighted there, UPSERT
+only) or the services' aliases (alias), and read and write only the record. Its policy grants
+exactly the calls ``functions/rollback/handler.py`` makes (see its docstring), no more.
 
 alb kind: green is one Lambda target group per routed service; each gets its own error-rate and
 latency alarms (``error-rate-<service>``, ``latency-<service>``; the default action's service keeps
@@ -35,10 +35,11 @@ import pulumi_aws as aws
 
 from components.alarms import DeclaredAlarm
 from components.alert_topic import CLOUDWATCH, AlertTopic, AlertTopicArgs
-from components.front_door import RollbackTarget
+from components.front_door import RollbackTarget, WeightedRecordSet
 from components.lambda_function import LambdaFunction, LambdaFunctionArgs
+from components.specs.environment import EnvironmentSettings
+from components.specs.traffic import FrontDoorKind, RollbackConfig
 from cutover import iam
-from cutover.config import EnvironmentSettings, FrontDoorKind, RollbackConfig
 from cutover.naming import Kind, Namer
 
 PERIOD = 60
@@ -269,6 +270,11 @@ class Rollback(pulumi.ComponentResource):
                 raise ValueError("route53 rollback needs the zone, record name and type")
             env |= {"HOSTED_ZONE_ID": t.zone_id, "RECORD_NAME": t.record_name, "RECORD_TYPE": t.record_type,
                     "BLUE_SET_IDENTIFIER": t.blue_set_identifier, "GREEN_SET_IDENTIFIER": t.green_set_identifier}
+            if t.extra_record_sets:  # every weighted name, the first being the one above (handler.py RECORD_SETS)
+                env["RECORD_SETS"] = json.dumps([
+                    {"zone": s.zone_id, "name": s.record_name, "type": s.record_type,
+                     "blueSetId": s.blue_set_identifier, "greenSetId": s.green_set_identifier}
+                    for s in _record_sets(t)], separators=(",", ":"))
         else:
             if not t.function_names:
                 raise ValueError("alias rollback needs the functions whose alias it resets")
@@ -284,8 +290,9 @@ class Rollback(pulumi.ComponentResource):
             # for "listener" plus "/<rule id>" (arn:...:listener-rule/app/<lb>/<lb id>/<listener id>/<rule id>).
             return pulumi.Output.all(t.listener_arn).apply(
                 lambda v: [str(v[0]), str(v[0]).replace(":listener/", ":listener-rule/", 1) + "/*"])
-        if t.kind is FrontDoorKind.ROUTE53:
-            return pulumi.Output.from_input([f"arn:aws:route53:::hostedzone/{t.zone_id}"])
+        if t.kind is FrontDoorKind.ROUTE53:  # every hosted zone holding a weighted name, the first name's first
+            zones = dict.fromkeys(s.zone_id for s in _record_sets(t))
+            return pulumi.Output.from_input([f"arn:aws:route53:::hostedzone/{z}" for z in zones])
         names = [pulumi.Output.from_input(t.function_names[k]) for k in sorted(t.function_names)]
         return pulumi.Output.all(*names).apply(
             lambda n: [f"arn:aws:lambda:{a.region}:{a.account_id}:function:{x}" for x in n])
@@ -307,19 +314,36 @@ class Rollback(pulumi.ComponentResource):
                                      "elasticloadbalancing:DescribeRules"], "*", sid="ReadListener")]
         elif t.kind is FrontDoorKind.ROUTE53:
             assert t.record_name is not None
-            stmts += [
-                iam.statement(["route53:ChangeResourceRecordSets"], resources, sid="ShiftRecords", condition={
-                    "ForAllValues:StringEquals": {
-                        "route53:ChangeResourceRecordSetsNormalizedRecordNames": [t.record_name],
-                        "route53:ChangeResourceRecordSetsRecordTypes": [t.record_type],
-                        "route53:ChangeResourceRecordSetsActions": ["UPSERT"]}}),
-                iam.statement(["route53:ListResourceRecordSets"], resources, sid="ReadRecords")]
+            # Service Authorization Reference, Amazon Route 53: ChangeResourceRecordSets authorizes on the
+            # hostedzone resource with the condition keys ...NormalizedRecordNames (lowercase, no trailing
+            # dot: Route 53 developer guide, "Normalizing Route 53 condition key values"), ...RecordTypes
+            # and ...Actions. One statement per zone, naming exactly the names and types weighted there;
+            # the handler changes one name per batch. Sids are unique within a policy (IAM JSON reference).
+            sets = _record_sets(t)
+            for n, zone_arn in enumerate(resources):
+                zone = zone_arn.rsplit("/", 1)[1]
+                here = [s for s in sets if s.zone_id == zone]
+                stmts.append(iam.statement(
+                    ["route53:ChangeResourceRecordSets"], [zone_arn], sid="ShiftRecords" + (str(n + 1) if n else ""),
+                    condition={"ForAllValues:StringEquals": {
+                        "route53:ChangeResourceRecordSetsNormalizedRecordNames": list(
+                            dict.fromkeys(s.record_name.rstrip(".").lower() for s in here)),
+                        "route53:ChangeResourceRecordSetsRecordTypes": list(dict.fromkeys(s.record_type for s in here)),
+                        "route53:ChangeResourceRecordSetsActions": ["UPSERT"]}}))
+            stmts.append(iam.statement(["route53:ListResourceRecordSets"], resources, sid="ReadRecords"))
         else:
             # GetAlias/UpdateAlias authorize against the unqualified function ARN (resource type
             # "function"; the alias is a request parameter, not a qualifier), so an alias ARN here
             # would deny them. No condition key names the alias: these functions' ARNs, nothing more.
             stmts.append(iam.statement(["lambda:GetAlias", "lambda:UpdateAlias"], resources, sid="ResetAliases"))
         return stmts
+
+
+def _record_sets(t: RollbackTarget) -> list[WeightedRecordSet]:
+    """Every weighted name of a route53 front door: the first (zone_id/record_name/...), then the extra ones."""
+    assert t.zone_id is not None and t.record_name is not None and t.record_type is not None
+    first = WeightedRecordSet(t.zone_id, t.record_name, t.record_type, t.blue_set_identifier, t.green_set_identifier)
+    return [first, *t.extra_record_sets]
 
 
 def _metric_query(qid: str, namespace: str, metric: str, stat: str,

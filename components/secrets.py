@@ -9,7 +9,8 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.refs import StoreRef
-from cutover.config import EnvironmentSettings, SecretConfig
+from components.specs.environment import EnvironmentSettings
+from components.specs.secrets import SecretConfig
 from cutover.naming import Kind, Namer
 
 

@@ -14,6 +14,11 @@ Functions join the VPC only when they use a store that lives there (``StoreRef.i
 Proxy, Redis, Aurora): then they get private subnets, their own security group (egress only), an
 ingress rule on the store's security group, and the ENI permissions Lambda needs. Workers (invoked
 asynchronously) send failed events to an encrypted SQS dead-letter queue.
+
+A worker that ``consume``s a queue (``uses: {queue:jobs: consume}``) gets an event source mapping on its
+alias: the queue's batch size, batching window and maximum concurrency, and partial batch responses
+(``ReportBatchItemFailures``: only the failed messages return to the queue). Its role gets exactly the
+consume actions of the ref; a producer's ``send`` grants SendMessage and the key, never receive or delete.
 """
 
 from __future__ import annotations
@@ -27,11 +32,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alarms import DeclaredAlarm
+from components.errors import ComponentError
 from components.lambda_function import ENI_ACTIONS, LambdaFunction, LambdaFunctionArgs, LambdaVpc
 from components.refs import Access, StoreRef, cidr_egress, policy_statements, ref_specs
-from cutover.config import EnvironmentSettings, ServerlessConfig, ServiceConfig, ServiceKind
-from cutover.config.serverless import check_uses
-from cutover.errors import ConfigError
+from components.specs.environment import EnvironmentSettings
+from components.specs.queues import VISIBILITY_TO_TIMEOUT_FACTOR
+from components.specs.serverless import ServerlessConfig, ServiceConfig, ServiceKind, check_uses
 from cutover.naming import Kind, Namer
 
 ALIAS = "live"
@@ -94,6 +100,7 @@ class ServerlessApp(pulumi.ComponentResource):
         for svc, keys in skipped.items():
             pulumi.log.warn(f"services.{svc}.uses: {', '.join(keys)} not granted: no component in this program "
                             "builds that kind of store yet", resource=self)
+        _check_capabilities(args.config, args.refs)
         for svc, (_, weight) in args.alias_weights.items():
             if svc not in {s.name for s in args.config.services} or not 0.0 <= weight <= 1.0:
                 raise ValueError(f"alias_weights[{svc!r}]: unknown service or weight outside 0..1")
@@ -145,6 +152,9 @@ class ServerlessApp(pulumi.ComponentResource):
         self._alarms += fn.monitoring_alarms("-".join(parts))
         if s.schedule:
             self._schedule(s, parts, target)
+        for ref, access in uses:
+            if access is Access.CONSUME:
+                self._event_source(s, ref, target, fn.policy)
 
         self.functions[svc], self.aliases[svc], self.roles[svc] = fn.function, fn.alias, fn.role
         self.log_groups[svc], self.targets[svc] = fn.log_group, target
@@ -160,7 +170,9 @@ class ServerlessApp(pulumi.ComponentResource):
             raise ValueError(f"service {s.name!r} uses {stores[0].key}, which lives in the VPC, but the app has "
                              "no VpcPlacement")
         if not args.vpc.internet_egress:
-            outside = [k for k in s.uses if k.partition(":")[0] in ("secret", "email", "websocket", "function")]
+            # Reached over public AWS endpoints: without NAT only interface endpoints would reach them.
+            public = ("secret", "email", "websocket", "function", "queue")
+            outside = [k for k in s.uses if k.partition(":")[0] in public]
             if outside:
                 pulumi.log.warn(f"services.{s.name}: runs in the VPC (for {stores[0].key}) without NAT, so these "
                                 f"are unreachable unless interface endpoints exist: {', '.join(outside)}",
@@ -207,11 +219,56 @@ class ServerlessApp(pulumi.ComponentResource):
             f"{base}-schedule", action="lambda:InvokeFunction", function=target.function_name,
             qualifier=target.alias_name, principal="events.amazonaws.com", source_arn=rule.arn, opts=child)
 
+    def _event_source(self, s: ServiceConfig, ref: StoreRef, target: LambdaTarget,
+                      policy: aws.iam.RolePolicy) -> None:
+        """The worker reads ``ref``'s queue through an event source mapping on its live alias."""
+        where = f"services.{s.name}.uses.{ref.key}"
+        es = ref.event_source
+        if es is None:
+            raise ComponentError(where, f"{ref.key} is not a queue this stack owns, so nothing here can consume it")
+        # "Using Lambda with Amazon SQS": Lambda refuses a mapping whose queue's visibility timeout is below the
+        # function's timeout, and recommends at least six times the timeout (so retries of a throttled batch
+        # do not make messages visible again while they are still being processed).
+        recommended = VISIBILITY_TO_TIMEOUT_FACTOR * s.timeout_seconds
+        if es.visibility_timeout_seconds < s.timeout_seconds:
+            raise ComponentError(where, f"the queue's visibilityTimeoutSeconds ({es.visibility_timeout_seconds}) is "
+                                 f"below the function's timeout ({s.timeout_seconds} s): Lambda refuses the mapping",
+                                 f"queues.{ref.key.partition(':')[2]}.visibilityTimeoutSeconds >= {recommended} "
+                                 f"(AWS recommends 6x the timeout)")
+        if es.visibility_timeout_seconds < recommended:
+            pulumi.log.warn(f"{where}: the queue's visibilityTimeoutSeconds ({es.visibility_timeout_seconds}) is "
+                            f"under 6x the function's timeout ({recommended} s recommended by AWS)", resource=self)
+        slug = re.sub(r"[^a-z0-9-]+", "-", ref.key.lower())
+        aws.lambda_.EventSourceMapping(
+            f"{self._name}-{s.name}-{slug}", event_source_arn=es.arn, function_name=target.alias_arn,
+            batch_size=es.batch_size, maximum_batching_window_in_seconds=es.batch_window_seconds or None,
+            function_response_types=["ReportBatchItemFailures"],
+            scaling_config={"maximum_concurrency": es.max_concurrency} if es.max_concurrency else None,
+            # Lambda checks the role's sqs:ReceiveMessage etc. when the mapping is created.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
+
     def _invoke_ref(self, svc: str) -> StoreRef:
         """``function:<worker>``: lets another service invoke this worker's alias, nothing more."""
         alias = self.aliases[svc]
         return StoreRef(key=f"function:{svc}", resource_arns=[alias.arn], read_actions=("lambda:InvokeFunction",),
                         write_actions=(), env={f"{_env_name(svc)}_FUNCTION_ARN": alias.arn})
+
+
+def _check_capabilities(config: ServerlessConfig, refs: Mapping[str, StoreRef]) -> None:
+    """Each ``uses`` capability must be one the built ref has (a queue: send | consume; an existing queue:
+    send); only a worker consumes a queue (an API or WebSocket handler would race the event source)."""
+    for s in config.services:
+        for key, capability in s.uses.items():
+            ref = refs.get(key)
+            if ref is None:
+                continue
+            where = f"services.{s.name}.uses.{key}"
+            if not ref.allows(Access(capability)):
+                raise ComponentError(where, f"{key} has no {capability!r} capability",
+                                     " | ".join(ref.capability_actions()))
+            if Access(capability) is Access.CONSUME and s.kind is not ServiceKind.WORKER:
+                raise ComponentError(where, f"only kind: worker services consume a queue (this one is {s.kind.value})",
+                                     "send, or move the consumer to a kind: worker service")
 
 
 def _build_order(services: Sequence[ServiceConfig]) -> list[ServiceConfig]:
@@ -224,8 +281,8 @@ def _build_order(services: Sequence[ServiceConfig]) -> list[ServiceConfig]:
         if state.get(s.name) == "done":
             return
         if state.get(s.name) == "visiting":
-            raise ConfigError(f"services.{s.name}.uses", f"services invoke each other in a cycle: "
-                              f"{' -> '.join((*path, s.name))}")
+            raise ComponentError(f"services.{s.name}.uses", f"services invoke each other in a cycle: "
+                                 f"{' -> '.join((*path, s.name))}")
         state[s.name] = "visiting"
         for key in s.uses:
             kind, _, target = key.partition(":")

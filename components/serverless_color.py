@@ -26,8 +26,9 @@ from components.front_door import CLOUDFRONT_ZONE_ID
 from components.http_api import HttpApi, HttpApiArgs
 from components.refs import StoreRef
 from components.serverless import ServerlessApp, ServerlessAppArgs, VpcPlacement
+from components.specs.environment import EnvironmentSettings
+from components.specs.serverless import EdgeConfig, ServerlessConfig
 from components.websocket_api import WebSocketApi, WebSocketApiArgs
-from cutover.config import EdgeConfig, EnvironmentSettings, ServerlessConfig
 from cutover.naming import Namer
 
 

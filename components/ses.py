@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.refs import StoreRef
-from cutover.config.datastores import EmailConfig
+from components.specs.datastores import EmailConfig
 
 SEND_ACTIONS = ("ses:SendEmail", "ses:SendRawEmail")
 

@@ -23,9 +23,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.lambda_function import LambdaFunction, LambdaFunctionArgs
+from components.specs.environment import EnvironmentSettings
+from components.specs.promotion import SmokeCheck
 from cutover import iam
-from cutover.config import EnvironmentSettings
-from cutover.config.promotion import SmokeCheck
 from cutover.naming import Kind, Namer
 
 RUNTIME = "python3.12"

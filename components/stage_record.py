@@ -8,8 +8,9 @@ Deployments):
   change) is the moment the stage started. It ``depends_on`` the front door, so it is written only
   after the listener, records or aliases carry the new weight: a failed update leaves the old start.
 * ``/<app>/<stack>/promotion/targets`` (SSM String, JSON): green's deployed version, the rollback
-  alarms, the CloudWatch metrics of green (and blue, when this stack can measure it), and the
-  smoke-test result parameter. ``cutover.gates`` reads only these two and the smoke result, with the
+  alarms, the CloudWatch metrics of green (and blue, when this stack can measure it), the
+  smoke-test result parameter and, when green has one, the pre-traffic task's record parameter.
+  ``cutover.gates`` reads only these two, the smoke result and the pre-traffic record, with the
   operator's credentials; no stack output or Pulumi CLI is needed.
 
 The component's own inputs hold the gate plan of the next stage, which the offline plan prints.
@@ -25,7 +26,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from cutover.config.promotion import PromotionConfig
+from components.specs.promotion import PromotionConfig
 from cutover.naming import Namer
 from cutover.weights import next_stage
 
@@ -81,6 +82,8 @@ class StageRecordArgs:
     green: MetricSource | None = None
     blue: MetricSource | None = None  # None: blue is outside CloudWatch's view of this stack (external)
     front_door: Sequence[pulumi.Resource] = field(default_factory=list)  # written after these
+    # The pre-traffic task's record (components/pre_traffic.py); None: green runs no pre-traffic task.
+    pre_traffic_parameter: str | None = None
 
 
 def gate_plan(args: StageRecordArgs) -> dict[str, Any]:
@@ -109,6 +112,9 @@ def gate_plan(args: StageRecordArgs) -> dict[str, Any]:
             f"{p.max_p95_latency_ms} ms, {against}; inconclusive below {p.min_requests} requests")})
     elif current > 0:
         gates.append({"gate": "metrics", "online": False, "detail": "not applicable: no green metrics"})
+    if args.promotion.pre_traffic_required:
+        gates.append({"gate": "pre-traffic", "online": True, "detail": "green's pre-traffic task succeeded for the "
+                      "deployed green version (promotion.gates.preTraffic: required)"})
     if args.smoke_parameter:
         gates.append({"gate": "smoke", "online": True, "detail": f"{len(p.smoke_tests)} checks passed for the "
                       f"deployed green version ({', '.join(c.name for c in p.smoke_tests)})"})
@@ -145,7 +151,11 @@ class StageRecord(pulumi.ComponentResource):
             _source_json(args.green), _source_json(args.blue),
         ).apply(lambda v: json.dumps({
             "greenVersion": v[0], "alarms": sorted(v[1]), "green": v[2], "blue": v[3],
-            "smokeParameter": args.smoke_parameter}, sort_keys=True, separators=(",", ":")))
+            "smokeParameter": args.smoke_parameter,
+            # only when green has a pre-traffic task: every other stack's record stays as it was
+            **({"preTrafficParameter": args.pre_traffic_parameter,
+                "preTrafficRequired": args.promotion.pre_traffic_required} if args.pre_traffic_parameter else {}),
+        }, sort_keys=True, separators=(",", ":")))
         self.targets_parameter = aws.ssm.Parameter(
             f"{name}-targets", name=self.targets_parameter_name, type="String", value=targets,
             description="what the promotion gates read: green's version, rollback alarms, metrics (cutover/gates.py)",
@@ -163,7 +173,7 @@ def promotion_inputs(cfg: Any, serverless: Any, container_app: Any, http_api: An
     The version id changes with every deployment of green: the published Lambda versions (every code
     or configuration change publishes one) and the ECS task definition revision.
     """
-    from cutover.config import FrontDoorKind, GreenEndpoint
+    from components.specs.traffic import FrontDoorKind, GreenEndpoint
 
     parts: list[pulumi.Output[str]] = []
     if serverless is not None:
@@ -192,7 +202,7 @@ def promotion_inputs(cfg: Any, serverless: Any, container_app: Any, http_api: An
 def metric_sources(cfg: Any, front_door: Any, serverless: Any, http_api: Any, alb: Any,
                    blue_ecs: Any) -> tuple[MetricSource | None, MetricSource | None]:
     """Green's and (when this stack can see it in CloudWatch) blue's traffic metrics."""
-    from cutover.config import FrontDoorKind, GreenVariant
+    from components.specs.traffic import FrontDoorKind, GreenVariant
 
     t = cfg.traffic
     if t.kind is FrontDoorKind.ALB and front_door.load_balancer_arn_suffix is not None:

@@ -8,7 +8,7 @@ import pulumi
 
 from components.bucket import SecureBucket, SecureBucketArgs
 from components.refs import StoreRef
-from cutover.config import StorageConfig
+from components.specs.storage import StorageConfig
 from cutover.naming import Namer
 
 

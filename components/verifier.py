@@ -51,6 +51,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.alarms import DeclaredAlarm, lambda_error_rate
 from components.lambda_function import LambdaFunction, LambdaFunctionArgs, LambdaVpc
 from cutover import iam
 from cutover.naming import Kind, Namer
@@ -64,7 +65,7 @@ DRIVERS = ("pg8000", "PyMySQL")
 LAMBDA_TASK_ROOT = "/var/task"  # where Lambda extracts the code (Lambda developer guide, runtime env vars)
 CERT_DIR = "certs"
 HTTPS = 443
-PAIRS = ("postgres->postgres", "mysql->dynamodb")  # functions/verifier/receipt.py PAIRS
+PAIRS = ("postgres->postgres", "mysql->dynamodb", "mysql->mysql")  # functions/verifier/receipt.py PAIRS
 ATTRIBUTE_TYPES = ("S", "N")  # functions/verifier/mysql_dynamo.py ATTRIBUTE_TYPES
 TABLE_READ_ACTIONS = ("dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:Scan")
 INDEX_READ_ACTIONS = ("dynamodb:Query",)
@@ -103,7 +104,7 @@ class VerifiedTable:
 
 @dataclass(frozen=True)
 class VerifiedDataset:
-    """PostgreSQL -> PostgreSQL (``target``) or MySQL -> DynamoDB (``tables``)."""
+    """PostgreSQL -> PostgreSQL or MySQL -> MySQL (``target``, by ``engine``), or MySQL -> DynamoDB (``tables``)."""
 
     dataset: str
     source: VerifiedDatabase
@@ -115,10 +116,13 @@ class VerifiedDataset:
     gsi_probes: int = 3
     lob_max_size_kb: int = 32  # the migration's limited-LOB size (DMS LobMaxSize)
     recheck_seconds: int = 30
+    engine: str = "postgres"  # with a target: postgres (PostgreSQL -> PostgreSQL) | mysql (MySQL -> MySQL)
 
     @property
     def pair(self) -> str:
-        return "postgres->postgres" if self.target is not None else "mysql->dynamodb"
+        if self.target is None:
+            return "mysql->dynamodb"
+        return "mysql->mysql" if self.engine == "mysql" else "postgres->postgres"
 
 
 @dataclass(frozen=True)
@@ -350,6 +354,10 @@ class DataVerifier(pulumi.ComponentResource):
             "functionName": self.function_name, "functionArn": self.function_arn,
             "securityGroupId": self.security_group_id, "receiptParameters": self.receipt_parameters,
             "codePackages": self.code_packages})
+
+    def monitoring_alarms(self) -> list[DeclaredAlarm]:
+        """An error-rate alarm: a verifier that fails writes no receipt, and the cleanup path waits on one."""
+        return [lambda_error_rate("verifier", self.function_name)]
 
     # ── pieces ───────────────────────────────────────────────────────────────────────────────────
 

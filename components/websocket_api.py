@@ -18,7 +18,7 @@ import pulumi_aws as aws
 
 from components.refs import StoreRef
 from components.serverless import LambdaTarget
-from cutover.config import WebSocketConfig
+from components.specs.serverless import WebSocketConfig
 from cutover.naming import Kind, Namer
 
 INTEGRATION_TIMEOUT_MS = 29000  # WebSocket API maximum

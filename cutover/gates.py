@@ -6,6 +6,8 @@ Evidence, read with boto3 and the operator's credentials (or CI's read-only role
   its ``LastModifiedDate``, when that stage started;
 * SSM ``/<app>/<stack>/promotion/targets``: green's deployed version, the rollback alarms, metrics;
 * SSM ``/<app>/<stack>/promotion/smoke`` (functions/smoke): the smoke result for a version;
+* SSM ``/<app>/<stack>/promotion/pretraffic`` (functions/pre_traffic): the pre-traffic task's result for a
+  version (read when the targets name it; a gate when ``promotion.gates.preTraffic`` is ``required``);
 * SSM ``/<app>/<stack>/rollback/record`` (functions/rollback): an automatic rollback;
 * CloudWatch ``DescribeAlarms`` (state now), ``DescribeAlarmHistory`` (``StateUpdate`` items since the
   stage started) and ``GetMetricData`` (green vs blue over the soak window).
@@ -107,6 +109,7 @@ class Evidence:
     targets: dict[str, Any] = field(default_factory=dict)
     smoke: dict[str, Any] | None = None
     rollback: dict[str, Any] | None = None
+    pre_traffic: dict[str, Any] | None = None  # functions/pre_traffic's record, when the stack has the task
 
 
 def _get(ssm: Any, name: str) -> dict[str, Any] | None:
@@ -137,6 +140,10 @@ def read_evidence(ssm: Any, params: Parameters) -> Evidence:
         ev.smoke = _json(smoke["Value"]) if smoke is not None else None
     record = _get(ssm, params.rollback_record)
     ev.rollback = _json(record["Value"]) if record is not None else None
+    pre_name = ev.targets.get("preTrafficParameter")
+    if pre_name:
+        pre = _get(ssm, pre_name)
+        ev.pre_traffic = _json(pre["Value"]) if pre is not None else None
     return ev
 
 
@@ -308,6 +315,31 @@ def smoke_gate(smoke: Mapping[str, Any] | None, version: str | None, expected: b
     return Gate("smoke", Verdict.PASS, f"{len(smoke.get('checks', []))} checks passed at {smoke.get('at')}")
 
 
+def pre_traffic_gate(record: Mapping[str, Any] | None, version: str | None, required: bool,
+                     declared: bool) -> Gate | None:
+    """``promotion.gates.preTraffic: required``: green's pre-traffic task (schema migrations) succeeded for the
+    deployed version. None when not required (the gate is not part of the promotion)."""
+    if not required:
+        return None
+    if not declared:
+        return Gate("pre-traffic", Verdict.FAIL, "required, but the deployed stack records no pre-traffic task: "
+                    "deploy green with its preTraffic section first")
+    if not version:
+        return Gate("pre-traffic", Verdict.FAIL, "no deployed green version recorded: deploy with `pulumi up` first")
+    if not record or record.get("status") == "pending" or not record.get("version"):
+        return Gate("pre-traffic", Verdict.FAIL, f"no pre-traffic run recorded for {version}: the deployment runs "
+                    "it (pulumi up)")
+    if record.get("version") != version:
+        return Gate("pre-traffic", Verdict.FAIL, f"the last pre-traffic run was for {record.get('version')}, not the "
+                    f"deployed version {version}: redeploy green (pulumi up) to run it")
+    if record.get("status") != "succeeded":
+        return Gate("pre-traffic", Verdict.FAIL, f"pre-traffic {' '.join(record.get('command') or [])} "
+                    f"{record.get('status')} (exit code {record.get('exitCode')}) at {record.get('finishedAt')}: "
+                    f"{record.get('detail') or 'see the runner log'}")
+    return Gate("pre-traffic", Verdict.PASS, f"{' '.join(record.get('command') or [])} succeeded for {version} at "
+                f"{record.get('finishedAt')}")
+
+
 def evaluate(cfg: PromotionConfig, stages: tuple[int, ...], configured: int, acknowledged: str, ev: Evidence,
              cloudwatch: Any, now: datetime) -> Report:
     """All gates for promoting from the configured weight. ``configured`` is the stack file's weight."""
@@ -334,6 +366,10 @@ def evaluate(cfg: PromotionConfig, stages: tuple[int, ...], configured: int, ack
         gates.append(metrics_gate(cfg, green, blue, blue_src.get("label") if blue_src else None, window))
     elif configured > 0:
         gates.append(Gate("metrics", Verdict.WAIT, "no soak window yet: the weight is not deployed"))
+    pre = pre_traffic_gate(ev.pre_traffic, ev.targets.get("greenVersion"), cfg.pre_traffic_required,
+                           bool(ev.targets.get("preTrafficParameter")))
+    if pre is not None:
+        gates.append(pre)
     gates.append(smoke_gate(ev.smoke, ev.targets.get("greenVersion"), bool(ev.targets.get("smokeParameter"))))
     if target is None:
         gates.insert(0, Gate("stage", Verdict.FAIL, "already at 100 %: the next step is the cleanup "

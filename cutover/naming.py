@@ -42,6 +42,7 @@ class Kind(Enum):
     DYNAMODB_TABLE = NameRule(255, allowed=r"a-zA-Z0-9_.-")
     LOG_GROUP = NameRule(512, allowed=r"a-zA-Z0-9_./#-", separator="/")
     SQS_QUEUE = NameRule(80, allowed=r"a-zA-Z0-9_-")
+    SQS_FIFO_QUEUE = NameRule(75, allowed=r"a-zA-Z0-9_-")  # + ".fifo": SQS's 80 characters in all
     SNS_TOPIC = NameRule(256, allowed=r"a-zA-Z0-9_-")
     SECRET = NameRule(512, allowed=r"a-zA-Z0-9/_+=.@-", separator="/")
     SECURITY_GROUP = NameRule(255, allowed=r"a-zA-Z0-9 ._/()#,@\[\]+=&;{}!$*:-")

@@ -8,7 +8,10 @@
     python -m cutover.promote set prod 50       # any weight 0..100
     python -m cutover.promote ack prod <id>     # acknowledge an automatic rollback
 
-Nothing is deployed: run ``pulumi up`` (or let Pulumi Deployments run it) after reviewing.
+Nothing is deployed: run ``pulumi up`` (or let Pulumi Deployments run it) after reviewing. After the
+plan diff, ``weights:`` lists green's share on every weighted name (each Route 53 weighted pair, each
+listener rule and the default action of an alb front door) before and after, so a front door with a
+site and an API shows both names moving together.
 
 ``promote`` first checks the gates of ``cutover/gates.py`` against AWS with the caller's credentials
 (soak time, rollback alarms and their history, green vs blue metrics, the smoke test of the deployed
@@ -59,6 +62,65 @@ def set_config_value(path: Path, name: str, value: str) -> str | None:
     lines.append(f"config:\n  cutover:{name}: {quoted}\n")
     path.write_text("".join(lines))
     return None
+
+
+RECORD = "aws:route53/record:Record"
+RULE = "aws:lb/listenerRule:ListenerRule"
+LISTENER = "aws:lb/listener:Listener"
+
+
+def _share(groups: list[tuple[str, float]], green: set[str]) -> float | None:
+    total = sum(w for _, w in groups)
+    return None if total <= 0 else 100.0 * sum(w for k, w in groups if k in green) / total
+
+
+def green_shares(plan: Any) -> dict[str, float]:
+    """Green's percent per weighted name of a plan: Route 53 weighted pairs by record name (weights are
+    relative, 0..255), an alb front door's default action and weighted rules (by host, else by rule),
+    every target group but blue's being green."""
+    shares: dict[str, float] = {}
+    pairs: dict[str, list[tuple[str, float]]] = {}
+    for r in plan.of_type(RECORD):
+        policy = r.inputs.get("weightedRoutingPolicies") or []
+        if r.inputs.get("setIdentifier") and policy:
+            pairs.setdefault(str(r.inputs["name"]), []).append((str(r.inputs["setIdentifier"]),
+                                                                float(policy[0].get("weight", 0))))
+    for name, weights in sorted(pairs.items()):
+        share = _share(weights, {"green"})
+        if share is not None:
+            shares[f"{name} (route53)"] = share
+    # The alb front door names blue's one target group "<door>-blue" (components/front_door.py); every
+    # other target group in a weighted forward is a green service's.
+    blue = {str(r.outputs.get("arn")) for r in plan.of_type("aws:lb/targetGroup:TargetGroup")
+            if str(r.name).endswith("-blue")}
+
+    def forward(actions: list[Any]) -> float | None:
+        for a in actions or []:
+            groups = ((a.get("forward") or {}).get("targetGroups")) or []
+            if a.get("type") == "forward" and len(groups) > 1:
+                weights = [(str(g["arn"]), float(g.get("weight", 1))) for g in groups]
+                return _share(weights, {arn for arn, _ in weights if arn not in blue})
+        return None
+
+    for listener in plan.of_type(LISTENER):
+        share = forward(listener.inputs.get("defaultActions"))
+        if share is not None:
+            shares[f"{listener.name} default action (alb)"] = share
+    for rule in plan.of_type(RULE):
+        share = forward(rule.inputs.get("actions"))
+        if share is None:
+            continue
+        hosts = [v for c in rule.inputs.get("conditions") or [] for v in (c.get("hostHeader") or {}).get("values", [])]
+        shares[f"{', '.join(hosts)} (alb host rule)" if hosts else f"{rule.name} (alb rule)"] = share
+    return shares
+
+
+def render_weights(before: Any, after: Any) -> str:
+    """``weights:`` lines, one per weighted name whose green share moved."""
+    old, new = green_shares(before), green_shares(after)
+    lines = [f"  {name}: green {old.get(name, 0):g}% -> {new[name]:g}%" for name in new
+             if old.get(name) is None or abs(old[name] - new[name]) > 1e-9]
+    return "weights:\n" + "\n".join(lines) if lines else "weights: unchanged"
 
 
 def stack_config(stack: str, root: Path = ROOT) -> Any:
@@ -176,6 +238,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT, clients: tuple[Any, A
         if plan_before is not None:
             after = run_program(load_stack(args.stack, root=root))
             print(render.render_diff(render.diff(plan_before, after)))
+            print(render_weights(plan_before, after))
         print("next: review, then `pulumi up` for this stack (or merge to trigger Pulumi Deployments)")
         return 0
     except (ProjectError, ProgramError, ValueError) as exc:  # ConfigError is a ValueError

@@ -25,3 +25,19 @@ def postgres_max_connections(instance_class: str) -> int:
         raise ValueError(f"unknown RDS instance class {instance_class!r}; known: "
                          f"{', '.join(sorted(CLASS_MEMORY_GIB))}") from None
     return int(min(memory // 9531392, 5000))
+
+
+def mysql_max_connections(instance_class: str) -> int:
+    """RDS for MySQL's default ``max_connections`` is ``{DBInstanceClassMemory/12582880}`` (RDS user guide,
+    "Maximum MySQL connections"), with DBInstanceClassMemory estimated as for PostgreSQL above."""
+    try:
+        memory = CLASS_MEMORY_GIB[instance_class] * GIB * 0.9
+    except KeyError:
+        raise ValueError(f"unknown RDS instance class {instance_class!r}; known: "
+                         f"{', '.join(sorted(CLASS_MEMORY_GIB))}") from None
+    return int(memory // 12582880)
+
+
+def max_connections(engine: str, instance_class: str) -> int:
+    """The default max_connections of an RDS DB instance of ``engine`` (postgres | mysql)."""
+    return mysql_max_connections(instance_class) if engine == "mysql" else postgres_max_connections(instance_class)

@@ -30,21 +30,26 @@ from components import (
     RdsTarget,
     SecretsArgs,
     SharedWebAcls,
-    StackProfile,
-    StackProfileArgs,
     Storage,
     StorageArgs,
     VpcPlacement,
-    aws_provider,
-    config_errors,
-    edge_provider,
 )
+from components.alert_topic import topic_arn
 from components.archive import Archive, ArchiveArgs, ArchivedDatabase, ArchivedTable, retiring
-from components.aurora import AuroraArgs, AuroraPostgres
-from components.data_plan import DataPlanArgs, DataRefs, Targets, build_data, write_grants, write_routes
+from components.aurora import AuroraArgs, AuroraCluster, AuroraPostgres
+from components.data_plan import (
+    DatabaseTarget,
+    DataPlanArgs,
+    DataRefs,
+    Targets,
+    build_data,
+    write_grants,
+    write_routes,
+)
 from components.device_ingest import DeviceIngest, DeviceIngestArgs
 from components.dynamodb import Tables, TablesArgs
 from components.ecs_color import EcsColor, EcsColorArgs
+from components.existing import existing_refs, existing_summary
 from components.front_door import (
     CLOUDFRONT_ZONE_ID,
     AlbPlacement,
@@ -52,17 +57,31 @@ from components.front_door import (
     FrontDoor,
     FrontDoorArgs,
     GreenService,
+    WeightedNameArgs,
     alias_weights,
 )
 from components.frontend import FrontendArgs, StaticSite
-from components.postgres import PostgresArgs, PostgresDatabase
+from components.postgres import PostgresArgs, PostgresDatabase, RdsDatabase
+from components.pre_traffic import EcsRun, LambdaRun, PreTraffic, PreTrafficArgs
+from components.queues import Queues, QueuesArgs
 from components.redis import RedisArgs, RedisCache
 from components.rollback import AlbMetrics, LambdaMetrics, Rollback, RollbackArgs
 from components.serverless_color import ServerlessColor, ServerlessColorArgs
 from components.ses import EmailArgs, EmailSender
 from components.smoke_test import SmokeTest, SmokeTestArgs
+from components.specs.engines import ENGINES
 from components.stage_record import StageRecord, StageRecordArgs, metric_sources, promotion_inputs
-from cutover.config import BlueVariant, FrontDoorKind, GreenEndpoint, GreenVariant, Retire, ServiceKind, StackConfig
+from cutover.adapter import StackProfile, StackProfileArgs, aws_provider, config_errors, edge_provider
+from cutover.config import (
+    BlueConfig,
+    BlueVariant,
+    FrontDoorKind,
+    GreenEndpoint,
+    GreenVariant,
+    Retire,
+    ServiceKind,
+    StackConfig,
+)
 from cutover.config.blue import EcsColorConfig
 from cutover.config.migrations import Color
 from cutover.config.source import check_placeholders
@@ -80,7 +99,6 @@ class StackBuilder:
     albs: Any
     alias_rollback: Any
     api_edge: Any
-    api_host: Any
     api_ids: Any
     archive: Any
     aurora: Any
@@ -103,8 +121,7 @@ class StackBuilder:
     ecs_services: Any
     edge_opts: Any
     email: Any
-    endpoint: Any
-    ext: Any
+    extra_names: Any
     found: Any
     front_door: Any
     front_services: Any
@@ -126,8 +143,11 @@ class StackBuilder:
     network: Any
     peer_cidr: Any
     pinned: Any
+    pre_traffic: Any
     postgres: Any
+    databases: Any
     provider: Any
+    queues: Any
     receipts: Any
     record_name: Any
     record_value: Any
@@ -146,7 +166,6 @@ class StackBuilder:
     storage: Any
     store_refs: Any
     tables: Any
-    target: Any
     targets: Any
     traffic: Any
     web_acls: Any
@@ -215,7 +234,14 @@ class StackBuilder:
         )
         self.network = Network(
             "network",
-            NetworkArgs(self.cfg.network, self.cfg.namer, self.cfg.region, self.zones),
+            NetworkArgs(
+                self.cfg.network,
+                self.cfg.namer,
+                self.cfg.region,
+                self.zones,
+                # Monitoring builds the alert topic last; its name and so its ARN are known now.
+                alert_topic_arn=topic_arn(self.cfg.namer, "alerts", self.cfg.region, self.account_id),
+            ),
             opts=self.with_provider,
         )
         self.storage = Storage(
@@ -283,6 +309,28 @@ class StackBuilder:
                 opts=self.green_data_opts,
             )
             self.store_refs |= self.postgres.refs()
+        # The databases: map: one RDS instance or Aurora cluster per name, database:<name> for services.
+        self.databases = {}
+        for db_cfg in self.cfg.databases if self.keep_green_data else ():
+            db: Any
+            if ENGINES[db_cfg.engine].cluster:
+                db = AuroraCluster(
+                    db_cfg.physical_name,
+                    AuroraArgs(db_cfg, self.cfg.namer, self.cfg.environment, self.network.vpc_id,
+                               self.network.isolated_subnet_ids, self.cfg.region, self.account_id,
+                               proxy_subnet_ids=self.network.private_subnet_ids),
+                    opts=self.green_data_opts,
+                )
+            else:
+                db = RdsDatabase(
+                    db_cfg.physical_name,
+                    PostgresArgs(db_cfg, self.cfg.namer, self.cfg.environment, self.network.vpc_id,
+                                 self.data_subnets[db_cfg.subnets], self.network.private_subnet_ids,
+                                 self.cfg.region, self.account_id),
+                    opts=self.green_data_opts,
+                )
+            self.databases[db_cfg.name] = db
+            self.store_refs |= db.refs()
         for cache_cfg in (
             self.cfg.caches if self.keep_green_data else ()
         ):  # ElastiCache Redis, one replication group per cache
@@ -298,9 +346,22 @@ class StackBuilder:
                 opts=self.green_data_opts,
             )
             self.store_refs |= self.caches[cache_cfg.name].refs()
+        # SQS queues (queue:<name>): send for producers, consume for workers (components/queues.py).
+        self.queues = None
+        if self.cfg.queues and self.keep_green_data:
+            self.queues = Queues(
+                "queues", QueuesArgs(self.cfg.queues, self.cfg.namer, self.cfg.environment, self.account_id),
+                opts=self.green_data_opts,
+            )
+            self.store_refs |= self.queues.refs()
         if self.cfg.email is not None:
             self.email = EmailSender("email", EmailArgs(self.cfg.email, self.cfg.region), opts=self.with_provider)
             self.store_refs |= self.email.refs()
+        # Stores outside the stack (existing:), by reference: refs only, no resource, so nothing can replace,
+        # archive or delete them. A key the stack's own stores already hold is refused, never shadowed.
+        with config_errors():
+            self.store_refs |= existing_refs(self.cfg.existing, self.cfg.region, self.account_id,
+                                             taken=self.store_refs)
         if self.cfg.frontend is not None and self.keep_green_data:
             self.frontend = StaticSite(
                 "frontend",
@@ -352,7 +413,7 @@ class StackBuilder:
             # Built at the stack's top level before colors were components: same names, aliased there.
             self.green_ecs = self._ecs_color(
                 "green",
-                EcsColorConfig.single(self.cfg.container, self.cfg.alb, self.cfg.cdn),
+                EcsColorConfig.single(self.cfg.container, self.cfg.alb, self.cfg.cdn, self.cfg.workers),
                 self.green_retired,
                 self.green_data_opts,
                 build_cdn=not self.green_retired,  # green's distribution leaves at retire=green (step 1)
@@ -435,15 +496,7 @@ class StackBuilder:
             check_placeholders(self.cfg)
         self.blue_ep = None
         if self.cfg.retire is not Retire.BLUE and self.traffic.blue.variant is BlueVariant.EXTERNAL:
-            self.ext = self.traffic.blue
-            self.blue_ep = Endpoint(
-                dns_name=self.ext.dns_name,
-                zone_id=self.ext.zone_id,
-                ips=self.ext.targets,
-                port=self.ext.port,
-                protocol=self.ext.protocol,
-                health_check_path=self.ext.health_check_path,
-            )
+            self.blue_ep = self._external_endpoint(self.traffic.blue)
         elif self.blue_ecs is not None and not self.blue_retired:
             self.blue_ep = Endpoint(
                 dns_name=self.blue_ecs.endpoint_dns_name,
@@ -454,34 +507,19 @@ class StackBuilder:
 
         self.green_ep = None
         if not self.green_retired and self.traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE53):
-            self.endpoint = self.traffic.green.endpoint
-            if self.endpoint is GreenEndpoint.LAMBDA and self.serverless is not None and self.traffic.green.service:
-                self.green_ep = Endpoint(alias_arn=self.serverless.aliases[self.traffic.green.service].arn)
-            elif self.endpoint is GreenEndpoint.HTTP_API and self.http_api is not None:
-                self.api_host = self.http_api.api_endpoint.apply(lambda u: u.split("://", 1)[-1])
-                self.target = self.http_api.domain_target
-                # Without a custom domain the record points at the execute-api host, whose certificate does
-                # not cover the record's name: set httpApi.domainName + certificateArn before shifting traffic.
-                self.green_ep = Endpoint(
-                    dns_name=self.target.target_domain_name if self.target else self.api_host,
-                    zone_id=self.target.hosted_zone_id if self.target else None,
-                    health_check_fqdn=self.api_host,
-                )
-            elif self.endpoint is GreenEndpoint.EDGE and self.api_edge is not None:
-                self.green_ep = Endpoint(dns_name=self.api_edge.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
-            elif self.endpoint is GreenEndpoint.FRONTEND and self.frontend is not None:
-                self.green_ep = Endpoint(dns_name=self.frontend.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
-            elif self.endpoint is GreenEndpoint.CDN and self.cdn is not None:
-                self.green_ep = Endpoint(dns_name=self.cdn.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
-            elif self.endpoint is GreenEndpoint.ALB and self.alb is not None:
-                self.green_ep = Endpoint(
-                    dns_name=self.alb.dns_name, zone_id=self.alb.zone_id, health_check_fqdn=self.alb.public_name
-                )
-            else:  # the parser checks that the endpoint's section exists; this is a program error
-                raise pulumi.RunError(
-                    f"traffic.green.endpoint={self.endpoint.value}: the {self.traffic.green.variant.value} green "
-                    "built no such endpoint"
-                )
+            self.green_ep = self._green_endpoint(self.traffic.green.endpoint, self.traffic.green.service)
+        # More weighted names (traffic.frontDoor.extraNames): each its own blue (or the front door's) and the part
+        # of green it reaches; a retired color is absent on every name.
+        self.extra_names = [
+            WeightedNameArgs(
+                n,
+                None if self.blue_ep is None else self._external_endpoint(n.blue) if n.blue else self.blue_ep,
+                None
+                if self.green_ep is None or n.green_endpoint is None
+                else self._green_endpoint(n.green_endpoint, n.green_service, f"frontDoor.extraNames.{n.key}."),
+            )
+            for n in self.traffic.front_door.extra_names
+        ]
 
         if self.traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE53):
             # alb kind, serverless green: each service with HTTP routes gets its own listener rule(s) and target group.
@@ -524,6 +562,7 @@ class StackBuilder:
                         stickiness_seconds=3600
                         if self.traffic.kind is FrontDoorKind.ALB and copied(self.cfg.migrations)
                         else None,
+                        extra_names=self.extra_names,
                     ),
                     opts=self.with_provider,
                 )
@@ -543,6 +582,48 @@ class StackBuilder:
                 ),
                 opts=self.with_provider,
             )
+
+    @staticmethod
+    def _external_endpoint(blue: BlueConfig) -> Endpoint:
+        """An external blue (not built here) as the front door sees it."""
+        return Endpoint(
+            dns_name=blue.dns_name,
+            zone_id=blue.zone_id,
+            ips=blue.targets,
+            port=blue.port,
+            protocol=blue.protocol,
+            health_check_path=blue.health_check_path,
+        )
+
+    def _green_endpoint(self, endpoint: GreenEndpoint, service: str | None, key: str = "") -> Endpoint:
+        """The part of green a weighted name points at (``key``: the profile key prefix that chose it)."""
+        if endpoint is GreenEndpoint.LAMBDA and self.serverless is not None and service:
+            return Endpoint(alias_arn=self.serverless.aliases[service].arn)
+        if endpoint is GreenEndpoint.HTTP_API and self.http_api is not None:
+            api_host = self.http_api.api_endpoint.apply(lambda u: u.split("://", 1)[-1])
+            target = self.http_api.domain_target
+            # Without a custom domain the record points at the execute-api host, whose certificate does
+            # not cover the record's name: set httpApi.domainName + certificateArn before shifting traffic.
+            return Endpoint(
+                dns_name=target.target_domain_name if target else api_host,
+                zone_id=target.hosted_zone_id if target else None,
+                health_check_fqdn=api_host,
+            )
+        if endpoint is GreenEndpoint.EDGE and self.api_edge is not None:
+            return Endpoint(dns_name=self.api_edge.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
+        if endpoint is GreenEndpoint.FRONTEND and self.frontend is not None:
+            return Endpoint(dns_name=self.frontend.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
+        if endpoint is GreenEndpoint.CDN and self.cdn is not None:
+            return Endpoint(dns_name=self.cdn.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
+        if endpoint is GreenEndpoint.ALB and self.alb is not None:
+            return Endpoint(
+                dns_name=self.alb.dns_name, zone_id=self.alb.zone_id, health_check_fqdn=self.alb.public_name
+            )
+        # the parser checks that the endpoint's section exists; this is a program error
+        raise pulumi.RunError(
+            f"traffic.{key or 'green.'}endpoint={endpoint.value}: the {self.traffic.green.variant.value} green "
+            "built no such endpoint"
+        )
 
     def build_rollback(self) -> None:
         """Automatic rollback while both colors are live."""
@@ -641,6 +722,7 @@ class StackBuilder:
                     ),
                     opts=self.with_provider,
                 )
+            self.pre_traffic = self._pre_traffic()
             self.green_src, self.blue_src = metric_sources(
                 self.cfg, self.front_door, self.serverless, self.http_api, self.alb, self.blue_ecs
             )
@@ -659,9 +741,34 @@ class StackBuilder:
                     green=self.green_src,
                     blue=self.blue_src,
                     front_door=[self.front_door],
+                    pre_traffic_parameter=self.pre_traffic.record_parameter_name
+                    if self.pre_traffic is not None
+                    else None,
                 ),
                 opts=self.with_provider,
             )
+
+    def _pre_traffic(self) -> PreTraffic | None:
+        """Green's pre-traffic command (preTraffic:), run by the deployment once per green version."""
+        spec = self.cfg.pre_traffic
+        if spec is None:
+            return None
+        target: LambdaRun | EcsRun
+        if self.serverless is not None and spec.service in self.serverless.functions:
+            target = LambdaRun(self.serverless.functions[spec.service].qualified_arn)
+        elif self.container_app is not None and self.cfg.container is not None:
+            app = self.container_app
+            target = EcsRun(app.cluster.arn, app.cluster_name, app.task_definition.arn, self.cfg.container.name,
+                            self.network.private_subnet_ids, [app.security_group_id],
+                            [app.task_role.arn, app.execution_role.arn])
+        else:
+            return None
+        return PreTraffic(
+            "pretraffic",
+            PreTrafficArgs(self.cfg.namer, self.cfg.environment, spec, self.green_version, self.cfg.region,
+                           self.account_id, target),
+            opts=self.with_provider,
+        )
 
     def cleanup(self) -> None:
         """Cleanup: the retired color's data is archived before it leaves."""
@@ -676,6 +783,13 @@ class StackBuilder:
                 self.retired_dbs.append(
                     ArchivedDatabase("database:main", self.postgres.instance_identifier, cluster=False)
                 )
+            if self.green_retired:  # the databases: map's, each by its own identifier
+                self.retired_dbs += [
+                    ArchivedDatabase(f"database:{n}", d.cluster_identifier, cluster=True)
+                    if isinstance(d, AuroraCluster)
+                    else ArchivedDatabase(f"database:{n}", d.instance_identifier, cluster=False)
+                    for n, d in self.databases.items()
+                ]
             if self.cfg.retire is Retire.BLUE:  # blue's databases live outside this stack: archived by identifier
                 self.retired_dbs += [
                     ArchivedDatabase(f"blue:{d.identifier}", d.identifier, d.cluster)
@@ -731,10 +845,14 @@ class StackBuilder:
             if c is not None
         ]
         self.declared = [a for c in self.alarmed for a in c.monitoring_alarms()]
+        self.declared += [a for d in self.databases.values() if isinstance(d, RdsDatabase)
+                          for a in d.monitoring_alarms()]
         if self.alb is not None and self.container_app is not None:
             self.declared += [*self.alb.monitoring_alarms("app"), *self.container_app.monitoring_alarms("app")]
         if self.blue_ecs is not None:
             self.declared += self.blue_ecs.monitoring_alarms("blue")
+        if self.queues is not None:  # depth and oldest-message age per queue, depth per dead-letter queue
+            self.declared += self.queues.monitoring_alarms()
         self.monitoring = Monitoring(
             "monitoring",
             MonitoringArgs(
@@ -752,14 +870,24 @@ class StackBuilder:
                     else {},
                     http_apis={"http": self.http_api.api_id} if self.http_api is not None else {},
                     rds={
-                        "main": RdsTarget(
-                            self.postgres.instance_identifier,
-                            self.postgres.instance_class,
-                            self.postgres.allocated_storage_gb,
-                        )
-                    }
-                    if self.postgres is not None
-                    else {},
+                        **(
+                            {
+                                "main": RdsTarget(
+                                    self.postgres.instance_identifier,
+                                    self.postgres.instance_class,
+                                    self.postgres.allocated_storage_gb,
+                                )
+                            }
+                            if self.postgres is not None
+                            else {}
+                        ),
+                        **{
+                            n: RdsTarget(d.instance_identifier, d.instance_class, d.allocated_storage_gb,
+                                         d.engine.name)
+                            for n, d in self.databases.items()
+                            if isinstance(d, RdsDatabase)
+                        },
+                    },
                     albs=self.albs,
                     ecs_services=self.ecs_services,
                     dynamodb_tables=dict(self.tables.names) if self.tables is not None else {},
@@ -822,6 +950,18 @@ class StackBuilder:
                 table_names=dict(self.tables.names) if self.tables is not None else {},
                 table_arns=dict(self.tables.arns) if self.tables is not None else {},
                 table_keys={t.name: (t.hash_key, t.range_key) for t in self.cfg.tables},
+                # The databases: map's, reached at the instance or the cluster's writer (never the proxy).
+                databases={
+                    f"database:{n}": DatabaseTarget(
+                        d.engine.name,
+                        d.writer_endpoint if isinstance(d, AuroraCluster) else d.instance_address,
+                        d.engine.port,
+                        d.database_name,
+                        d.secret_arn,
+                        d.security_group_id,
+                    )
+                    for n, d in self.databases.items()
+                },
             )
             with config_errors():
                 self.data = build_data(
@@ -846,6 +986,9 @@ class StackBuilder:
                     green_present=self.keep_green_data and not self.green_retired,
                     opts=self.with_provider,
                 )
+            # Built after Monitoring (it notifies Monitoring's topic): its declared alarms are rendered now.
+            if self.data is not None and self.data.verifier is not None:
+                self.monitoring.render_alarms(self.data.verifier.monitoring_alarms())
 
     def outputs(self) -> None:
         """Outputs: identifiers only; secret values never leave Secrets Manager."""
@@ -856,6 +999,8 @@ class StackBuilder:
         pulumi.export("buckets", {purpose: b.bucket_name for purpose, b in self.storage.buckets.items()})
         pulumi.export("secretArns", self.secrets.arns)
         pulumi.export("alertTopicArn", self.monitoring.topic.arn)
+        if self.cfg.existing:  # used by reference, never managed: the plan lists them as "existing"
+            pulumi.export("existing", existing_summary(self.cfg.existing, self.cfg.region, self.account_id))
         if self.tables is not None:
             pulumi.export("tables", self.tables.names)
         if self.aurora is not None:
@@ -879,6 +1024,22 @@ class StackBuilder:
                     "port": 5432,
                     "secretArn": self.postgres.secret_arn,
                     "securityGroupId": self.postgres.security_group_id,
+                },
+            )
+        if self.databases:  # the databases: map, by name
+            pulumi.export(
+                "databases",
+                {
+                    n: {
+                        "engine": d.engine.name,
+                        "endpoint": d.endpoint,
+                        "port": d.engine.port,
+                        "identifier": d.cluster_identifier if isinstance(d, AuroraCluster) else d.instance_identifier,
+                        "proxyName": d.proxy_name,
+                        "secretArn": d.secret_arn,
+                        "securityGroupId": d.security_group_id,
+                    }
+                    for n, d in self.databases.items()
                 },
             )
         if self.caches:
@@ -994,6 +1155,8 @@ class StackBuilder:
                     "weightParameter": self.stage_record.weight_parameter_name,
                     "targetsParameter": self.stage_record.targets_parameter_name,
                     "smokeParameter": self.smoke.result_parameter_name if self.smoke is not None else None,
+                    **({"preTrafficParameter": self.pre_traffic.record_parameter_name}
+                       if self.pre_traffic is not None else {}),
                 },
             )
         if self.data is not None:

@@ -1,15 +1,24 @@
 """Shared fixtures: run the real program or a component under the mocked engine.
 
 Each run starts from fresh mocks and a fresh root stack, so no state leaks between tests. Stack
-plans are deterministic, so ``planned`` caches them by configuration to keep the suite fast.
+plans are deterministic, so ``planned`` computes each configuration once per session and shares it
+between the xdist workers (``SessionPlanCache``) to keep the suite fast.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
+import os
+import pickle
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -23,17 +32,133 @@ from cutover.plan.engine import run_callable, run_program  # noqa: E402
 from cutover.plan.model import Plan  # noqa: E402
 from cutover.plan.project import load_stack  # noqa: E402
 
+# moto (the AWS API fake the handler and contract tests run against), configured for speed without
+# changing what any test sees (moto's own settings, moto/settings.py and moto/core/config.py):
+# * no default AMI catalogue: each fresh EC2 backend otherwise parses a large JSON file of public
+#   images per region; no test here reads AMIs.
+# * keep boto3's default session between mock_aws() blocks: moto resets it by default, and every new
+#   session parses the service models again (ec2, elbv2, ssm, lambda...: most of a moto test's
+#   time). Credentials stay moto's fake ones (it sets them in the environment for every block).
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+try:
+    from moto.core.config import default_user_config as _moto_config
+except ImportError:  # pragma: no cover - moto is in requirements.txt
+    pass
+else:
+    _moto_config.setdefault("core", {})["reset_boto3_session"] = False
+
 settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=60)
 settings.load_profile("ci")
 
-PROFILES = ("pos-serverless", "tracetrack-ecs", "yoga-serverless", "waiterix-serverless", "persona-serverless")
+PROFILES = (
+    "pos-serverless", "tracetrack-ecs", "yoga-serverless", "waiterix-serverless", "persona-serverless",
+    # the next teams (issue 15): a Django + Celery app from Heroku, a Rails monolith from EC2
+    "django-serverless", "rails-ecs",
+)
 STACKS = ("dev", "prod")
+
+
+def _source_signature() -> str:
+    """A digest of every file a plan can read (path, size, modification time): a plan cached under one
+    signature is never served after the project changed, even within one session."""
+    digest = hashlib.sha256()
+    skip = {".git", ".venv", ".bench", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", "tests",
+            ".pytest_cache"}
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = sorted(d for d in dirs if d not in skip)
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:  # removed while we walk (another process edits the tree)
+                continue
+            digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+class SessionPlanCache:
+    """Plans shared by every worker of ONE pytest session.
+
+    ``pytest -n 2`` runs two processes, and both would plan the same stack configurations: the
+    controller creates a directory for the session (handed to the workers), the first worker to need
+    a configuration plans it under a file lock while the other waits, and both read the pickled plan.
+    The directory is removed when the session ends, so nothing is ever served from an earlier run;
+    the key includes a signature of the source tree taken when a worker first plans, so two workers
+    that see different trees (a file saved while the session starts) never share a plan.
+    Plans that fail are not stored: the caller plans again and sees the same error.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._signature: str | None = None
+
+    def _path(self, key: tuple[str, ...]) -> Path:
+        if self._signature is None:
+            self._signature = _source_signature()
+        name = hashlib.sha256(json.dumps([self._signature, *key]).encode()).hexdigest()[:24]
+        return self.directory / name
+
+    def get_or_plan(self, key: tuple[str, ...], compute: Callable[[], Plan]) -> Plan:
+        path = self._path(key)
+        data = path.with_suffix(".pickle")
+        if data.exists():
+            return cast(Plan, pickle.loads(data.read_bytes()))
+        with open(path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one worker plans; the other waits, then reads
+            try:
+                if data.exists():
+                    return cast(Plan, pickle.loads(data.read_bytes()))
+                plan = compute()
+                partial = path.with_suffix(f".{os.getpid()}.tmp")
+                partial.write_bytes(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
+                os.replace(partial, data)  # readers never see a half-written file
+                return plan
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+PLAN_CACHE_OPTION = "cutover_plan_cache"  # the key in xdist's workerinput
+_plan_cache: SessionPlanCache | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _plan_cache
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:  # an xdist worker: use the controller's directory
+        directory = workerinput.get(PLAN_CACHE_OPTION)
+        _plan_cache = SessionPlanCache(Path(directory)) if directory else None
+        return
+    path = Path(tempfile.mkdtemp(prefix="cutover-plans-"))
+    config.stash[_CACHE_DIR] = path
+    _plan_cache = SessionPlanCache(path)
+
+
+_CACHE_DIR = pytest.StashKey[Path]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:  # xdist: runs in the controller for each worker it starts
+    node.workerinput[PLAN_CACHE_OPTION] = str(node.config.stash[_CACHE_DIR])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    directory = config.stash.get(_CACHE_DIR, None)
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @lru_cache(maxsize=64)
 def planned(stack: str, *sets: str) -> Plan:
-    """The plan of ``Pulumi.<stack>.yaml`` with ``--set`` style overrides, e.g. ``profile=yoga-serverless``."""
-    return run_program(load_stack(stack, sets=list(sets)))
+    """The plan of ``Pulumi.<stack>.yaml`` with ``--set`` style overrides, e.g. ``profile=yoga-serverless``.
+
+    Planned once per session for all workers (``SessionPlanCache``) and once per worker in memory:
+    tests must treat the plan as read-only, as they always have.
+    """
+
+    def compute() -> Plan:
+        return run_program(load_stack(stack, sets=list(sets)))
+
+    return _plan_cache.get_or_plan((stack, *sets), compute) if _plan_cache else compute()
 
 
 def plan_components(fn: Callable[[], None], **kwargs: object) -> Plan:

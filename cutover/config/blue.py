@@ -23,38 +23,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from cutover.config.container import AlbConfig, CdnConfig, ContainerConfig, parse_alb, parse_cdn, parse_container
+from components.specs.blue import (
+    EcsColorConfig,
+    EcsServiceConfig,
+)
+from cutover.config.container import parse_alb, parse_cdn, parse_container
 from cutover.config.environment import EnvironmentSettings
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
 
 _PATH_PATTERN = re.compile(r"^/[A-Za-z0-9_./*?-]*$")
 MAX_RULE_PATTERNS = 5  # an ALB listener rule matches at most 5 condition values in all
-
-
-@dataclass(frozen=True)
-class EcsServiceConfig:
-    container: ContainerConfig
-    path_patterns: tuple[str, ...]  # () for the one service behind the listener's default action
-
-
-@dataclass(frozen=True)
-class EcsColorConfig:
-    services: tuple[EcsServiceConfig, ...]  # the default service first, then the routed ones in config order
-    alb: AlbConfig
-    cdn: CdnConfig | None
-
-    @property
-    def default(self) -> EcsServiceConfig:
-        return self.services[0]
-
-    @classmethod
-    def single(cls, container: ContainerConfig, alb: AlbConfig, cdn: CdnConfig | None) -> EcsColorConfig:
-        """One service behind the listener's default action (the top-level ECS variant)."""
-        return cls((EcsServiceConfig(container, ()),), alb, cdn)
 
 
 def parse_blue_ecs(sections: Mapping[str, Any], env: EnvironmentSettings, region: str) -> EcsColorConfig:

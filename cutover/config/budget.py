@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from components.specs.budget import (
+    BudgetConfig,
+    UsageConfig,
+    UsageKey,
+)
+from components.specs.usage import ServiceUsage
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
 
@@ -27,15 +32,6 @@ def _usage_file() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "usage_keys.json"
 
 
-@dataclass(frozen=True)
-class UsageKey:
-    name: str
-    description: str
-    contract: bool  # part of the StackProfile usage contract the estimator documents
-    profile: bool  # a profile's usage section may set it
-    maximum: float | None
-
-
 @cache
 def usage_declarations() -> tuple[UsageKey, ...]:
     keys = json.loads(_usage_file().read_text())["keys"]
@@ -45,20 +41,6 @@ def usage_declarations() -> tuple[UsageKey, ...]:
 
 # Usage figures a profile sets (the StackProfile records each, 0 when missing).
 USAGE_KEYS = tuple(k.name for k in usage_declarations() if k.profile)
-
-
-@dataclass(frozen=True)
-class BudgetConfig:
-    monthly_usd: float
-    alert_usd: float  # an AWS Budgets alert fires here (seed 000: $90 of $100)
-
-
-@dataclass(frozen=True)
-class UsageConfig:
-    values: tuple[tuple[str, float], ...]
-
-    def as_dict(self) -> dict[str, float]:
-        return dict(self.values)
 
 
 def parse_budget(r: Reader) -> BudgetConfig:
@@ -73,8 +55,25 @@ def parse_budget(r: Reader) -> BudgetConfig:
     return BudgetConfig(monthly_usd=monthly, alert_usd=alert)
 
 
-def parse_usage(r: Reader) -> UsageConfig:
+def parse_usage(r: Reader, services: tuple[str, ...] = ()) -> UsageConfig:
+    """The stack's usage figures, and ``services``: per-service figures for the named Lambda services
+    (``usage.services.<service>: {requestsPerMonth, avgDurationMs}``), which the estimator prices that
+    service's function from instead of its trigger (policy/cutover_guard/cost.py)."""
     keys = [k for k in usage_declarations() if k.profile]
     values = tuple((k.name, r.number(k.name, 0.0, minimum=0, maximum=k.maximum)) for k in keys)
+    per_service = r.section("services")
+    out: list[ServiceUsage] = []
+    for name in per_service.keys():  # noqa: SIM118 (Reader.keys, not a dict)
+        if name not in services:
+            raise ConfigError(per_service.key(name), f"{name!r} is not a service of this profile",
+                              " | ".join(services) if services else "no services are declared")
+        inner = per_service.section(name)
+        requests = inner.number("requestsPerMonth", minimum=0, maximum=1e12) \
+            if inner.raw("requestsPerMonth", None) is not None else None
+        duration = inner.number("avgDurationMs", minimum=1, maximum=900_000) \
+            if inner.raw("avgDurationMs", None) is not None else None  # at most Lambda's 15-minute timeout
+        inner.finish()
+        out.append(ServiceUsage(name, requests, duration))
+    per_service.finish()
     r.finish()
-    return UsageConfig(values=values)
+    return UsageConfig(values=values, services=tuple(out))

@@ -13,14 +13,28 @@ a Secrets Manager ARN, optionally with a JSON key: ``arn:...:secret:name-AbCdEf:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
+from components.specs.capabilities import STORE_CAPABILITIES
+from components.specs.container import (  # noqa: F401  (moved there; this module re-exports them)
+    XRAY_IMAGE,
+    Access,
+    AlbConfig,
+    Architecture,
+    CapacityConfig,
+    CdnConfig,
+    ContainerConfig,
+    DevicesConfig,
+    EcsVariant,
+    HealthCheckConfig,
+    ImageConfig,
+    ScalingConfig,
+)
 from cutover import fargate
 from cutover.config.environment import EnvironmentSettings
 from cutover.config.reader import Reader
-from cutover.errors import ConfigError
+from cutover.config.serverless import check_capability
+from cutover.errors import ConfigError, suggest
 
 # Kept in line with policy/cutover_guard/compute.py (ecs-no-env-secrets): names that suggest a
 # secret value, unless they only name where the secret lives (``*_ARN``, ``*_NAME``...).
@@ -48,90 +62,6 @@ ALB_TLS_POLICIES = ("ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TL
                     "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06", "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
                     "ELBSecurityPolicy-TLS13-1-3-2021-06")
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
-XRAY_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.x"
-
-
-class Architecture(Enum):
-    ARM64 = "ARM64"  # Graviton: ~20% cheaper per vCPU-hour on Fargate
-    X86_64 = "X86_64"
-
-
-class Access(Enum):
-    READ = "read"
-    WRITE = "write"
-
-
-@dataclass(frozen=True)
-class ImageConfig:
-    repository: str  # "ecr" (this stack's repository) or an image repository URI without tag
-    tag: str | None
-    digest: str | None  # sha256:...; wins over the tag (immutable reference)
-
-    @property
-    def uses_ecr(self) -> bool:
-        return self.repository == "ecr"
-
-    def reference(self, repository_url: str) -> str:
-        repo = repository_url if self.uses_ecr else self.repository
-        return f"{repo}@{self.digest}" if self.digest else f"{repo}:{self.tag}"
-
-
-@dataclass(frozen=True)
-class HealthCheckConfig:
-    """The container's own health check (ECS replaces unhealthy tasks); None: only the ALB's."""
-
-    command: tuple[str, ...]  # ["CMD-SHELL", "curl -fsS http://localhost:5000/health || exit 1"]
-    interval: int
-    timeout: int
-    retries: int
-    start_period: int
-
-
-@dataclass(frozen=True)
-class ScalingConfig:
-    min_tasks: int
-    max_tasks: int
-    cpu_target_percent: int  # ECSServiceAverageCPUUtilization target
-    requests_per_target: int  # ALBRequestCountPerTarget target (requests per task per minute)
-    scale_in_cooldown: int
-    scale_out_cooldown: int
-
-
-@dataclass(frozen=True)
-class CapacityConfig:
-    """FARGATE carries ``base`` tasks, then the rest splits FARGATE : FARGATE_SPOT by weight."""
-
-    base: int
-    on_demand_weight: int
-    spot_weight: int  # 0: no Spot (Spot tasks can be stopped with two minutes' notice)
-
-
-@dataclass(frozen=True)
-class ContainerConfig:
-    name: str  # container, service and log-stream name: "app"
-    image: ImageConfig
-    port: int
-    cpu: int  # CPU units (1024 = 1 vCPU), a Fargate size together with memory
-    memory: int  # MiB
-    architecture: Architecture
-    health_path: str  # ALB target group health check
-    health_check: HealthCheckConfig | None
-    user: str  # non-root uid[:gid]
-    readonly_root_filesystem: bool
-    tmp_volume: str | None  # writable scratch mount (e.g. /tmp) when the root filesystem is read-only
-    command: tuple[str, ...]
-    environment: tuple[tuple[str, str], ...]  # plain values only (never secrets)
-    secrets: tuple[tuple[str, str], ...]  # (VAR, "secret:<name>" | Secrets Manager ARN[:json-key::])
-    uses: tuple[tuple[str, Access], ...]  # store refs, like a serverless service's uses
-    xray: bool  # X-Ray daemon sidecar
-    scaling: ScalingConfig
-    capacity: CapacityConfig
-    health_check_grace_seconds: int
-    deregistration_delay: int
-    execute_command: bool  # ECS Exec (never in prod)
-    ecr_keep_images: int
-    ecr_kms: bool  # KMS (aws/ecr key) instead of AES256
-    log_retention_days: int
 
 
 def _default(path: str, env: EnvironmentSettings | None) -> Any:
@@ -289,9 +219,12 @@ def parse_container(r: Reader, env: EnvironmentSettings) -> ContainerConfig:
     uses_r = r.section("uses")
     uses: list[tuple[str, Access]] = []
     for key in uses_r.keys():  # noqa: SIM118
-        if not _REF_KEY.match(key):
-            raise ConfigError(uses_r.key(key), f"{key!r} is not a store ref key", "kind:name, e.g. database:main")
-        uses.append((key, uses_r.enum(key, Access)))
+        kind = key.partition(":")[0]
+        if not _REF_KEY.match(key) or kind not in STORE_CAPABILITIES:
+            raise ConfigError(uses_r.key(key), f"{key!r} is not a store ref key{suggest(kind, STORE_CAPABILITIES)}",
+                              "<kind>:<name> with kind " + " | ".join(STORE_CAPABILITIES))
+        # The capabilities come from the stores (components/specs/capabilities.py), as for a function's uses.
+        uses.append((key, Access(check_capability(uses_r, key))))
     uses_r.finish()
 
     scaling = _scaling(r.section("scaling"), env)
@@ -321,16 +254,6 @@ def parse_container(r: Reader, env: EnvironmentSettings) -> ContainerConfig:
 
 
 # --- ALB -----------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class AlbConfig:
-    certificate_arn: str  # ACM certificate in the stack's region
-    domain_name: str | None  # name covered by the certificate that points at the ALB (CloudFront's origin)
-    zone_id: str | None  # hosted zone for domain_name: an alias record is created when set
-    ssl_policy: str
-    idle_timeout: int
-    waf: bool  # a REGIONAL web ACL on the ALB itself (default: only without a CDN in front)
-    access_log_days: int
 
 
 def parse_alb(doc: Reader, region: str, env: EnvironmentSettings, *, has_cdn: bool) -> AlbConfig:
@@ -366,15 +289,6 @@ def parse_alb(doc: Reader, region: str, env: EnvironmentSettings, *, has_cdn: bo
 
 
 # --- CloudFront ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class CdnConfig:
-    certificate_arn: str  # ACM in us-east-1
-    aliases: tuple[str, ...]
-    price_class: str
-    api_paths: tuple[str, ...]  # CachingDisabled, all methods, all viewer headers
-    static_paths: tuple[str, ...]  # CachingOptimized
-    origin_read_timeout: int
 
 
 def parse_cdn(doc: Reader, env: EnvironmentSettings | None = None) -> CdnConfig | None:
@@ -413,14 +327,6 @@ def parse_cdn(doc: Reader, env: EnvironmentSettings | None = None) -> CdnConfig 
 
 # --- IoT device ingest ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class DevicesConfig:
-    thing_type: str  # "qr-scanner"
-    api_path: str  # the app endpoint scans are posted to
-    api_key_secret: str  # a generated secret (secrets.generated) holding the device API key
-    timeout_seconds: int
-    memory_mb: int
-
 
 def parse_devices(doc: Reader, secret_names: tuple[str, ...],
                   env: EnvironmentSettings | None = None) -> DevicesConfig | None:
@@ -456,12 +362,29 @@ def parse_devices(doc: Reader, secret_names: tuple[str, ...],
 
 # --- the whole variant ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class EcsVariant:
-    container: ContainerConfig | None
-    alb: AlbConfig | None
-    cdn: CdnConfig | None
-    devices: DevicesConfig | None
+
+def parse_workers(doc: Reader, env: EnvironmentSettings) -> tuple[ContainerConfig, ...]:
+    """``workers:``: Fargate services without a load balancer beside ``container:`` (Sidekiq-style queue workers).
+
+    Each is a container section keyed by its name (``name`` defaults to the key); it shares the app's cluster and
+    image repository, and usually consumes a queue (``uses: {queue:jobs: consume}``).
+    """
+    if not doc.has("workers"):
+        doc.raw("workers", None)
+        return ()
+    if not doc.has("container"):
+        raise ConfigError("workers", "workers run beside the ECS app: they need the container section",
+                          "container: {image, port, cpu, memory, ...}")
+    out: list[ContainerConfig] = []
+    outer = doc.section("workers")
+    for key in outer.keys():  # noqa: SIM118 (Reader.keys)
+        body = Reader(outer.raw(key), outer.key(key))  # checks it is a mapping, naming the key
+        if body.has("name") and body.raw("name") != key:
+            raise ConfigError(body.key("name"), f"a worker's name is its key ({key!r})", key)
+        # parse_container reads every key (and refuses unknown ones); name defaults to the key, not "app".
+        out.append(parse_container(Reader({**outer.raw(key), "name": key}, outer.key(key)), env))
+    outer.finish()
+    return tuple(out)
 
 
 def parse_ecs(doc: Reader, env: EnvironmentSettings, region: str, secret_names: tuple[str, ...]) -> EcsVariant:

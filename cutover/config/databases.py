@@ -21,17 +21,22 @@ and the plan reports that policy's findings on the resource as "suppressed" with
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from components.specs.databases import (  # noqa: F401  (moved there; this module re-exports them)
+    POSTGRES_PORT,
+    REDIS_PORT,
+    CacheConfig,
+    PostgresConfig,
+    ProxyConfig,
+)
+from components.specs.datastores import AuroraConfig
+from components.specs.engines import ENGINES, MYSQL_MAJORS, env_prefix, slug
 from cutover.config.environment import EnvironmentSettings
-from cutover.config.reader import Reader, suppression_tags
+from cutover.config.reader import Reader
 from cutover.errors import ConfigError
 
-POSTGRES_PORT = 5432
-REDIS_PORT = 6379
 ENHANCED_MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 _DB_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 _PG_VERSION = re.compile(r"^(1[3-9])(\.\d{1,2})?$")
@@ -46,16 +51,23 @@ def _default(path: str, env: EnvironmentSettings) -> Any:
     return default(path, env.name.value)
 
 
-def parse_database_identity(r: Reader, app: str) -> tuple[str, str]:
-    """``databaseName`` and ``masterUsername`` of an RDS or Aurora PostgreSQL database (default: from the app)."""
+def parse_database_identity(r: Reader, app: str, *, max_user: int = 63) -> tuple[str, str]:
+    """``databaseName`` and ``masterUsername`` of an RDS or Aurora database (default: from the app). RDS takes
+    MySQL master users of at most 16 characters (botocore rds model, CreateDBInstance MasterUsername: "Must be
+    1 to 16 letters, numbers, or underscores"): the default is cut to fit."""
     default_db = re.sub(r"[^A-Za-z0-9_]", "_", app)
     db_name = r.string("databaseName", default_db, pattern=lambda v: bool(_DB_NAME.match(v)),
                        describe="a letter, then up to 62 letters, digits or _")
-    user = r.string("masterUsername", f"{default_db}_admin", pattern=lambda v: bool(_DB_NAME.match(v)),
+    user = r.string("masterUsername", f"{default_db[:max_user - 6]}_admin", pattern=lambda v: bool(_DB_NAME.match(v)),
                     describe="a letter, then up to 62 letters, digits or _")
+    if len(user) > max_user:
+        raise ConfigError(r.key("masterUsername"), f"{user!r} has {len(user)} characters; RDS takes at most "
+                          f"{max_user} for this engine", f"a letter, then up to {max_user - 1} letters, digits or _")
     if user.lower() in _RESERVED_USERS:
         raise ConfigError(r.key("masterUsername"), f"{user!r} is reserved by RDS", "any other name")
     return db_name, user
+
+
 _NODE_TYPE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
 _REDIS_VERSION = re.compile(r"^[6-7]\.[0-9]$")
 _CACHE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
@@ -65,62 +77,42 @@ _ENV_PREFIX = re.compile(r"^[A-Z][A-Z0-9_]{0,30}$")
 SUBNET_TIERS = ("isolated", "private")
 
 
-@dataclass(frozen=True)
-class ProxyConfig:
-    max_connections_percent: int
-    max_idle_connections_percent: int
-    connection_borrow_timeout: int
-    idle_client_timeout: int
-
-
-@dataclass(frozen=True)
-class PostgresConfig:
-    instance_class: str
-    engine_version: str  # "16.6" (or a major: "16", AWS picks the default minor)
-    allocated_storage: int  # GiB, gp3
-    max_allocated_storage: int  # storage autoscaling ceiling
-    database_name: str
-    master_username: str
-    multi_az: bool
-    backup_retention_days: int
-    deletion_protection: bool
-    performance_insights: bool  # 7-day free tier; RDS for PostgreSQL supports every class, micro included
-    monitoring_interval: int  # enhanced monitoring seconds, 0 = off
-    proxy: ProxyConfig | None
-    subnets: str  # isolated | private
-    suppress: tuple[tuple[str, str], ...] = ()  # (policy, reason): waivers tagged on the instance
-
-    @property
-    def ref_key(self) -> str:
-        return "database:main"
-
-    @property
-    def suppress_tags(self) -> dict[str, str]:
-        return suppression_tags(self.suppress)
-
-
 def parse_postgres(doc: Reader, env: EnvironmentSettings, app: str) -> PostgresConfig | None:
     if not doc.has("postgres"):
         doc.raw("postgres", None)
         return None
     r = doc.section("postgres")
+    config = rds_instance(r, env, app, "postgres", name="main", section="postgres")
+    r.finish()
+    return config
+
+
+def rds_instance(r: Reader, env: EnvironmentSettings, app: str, engine: str, *, name: str,
+                 section: str) -> PostgresConfig:
+    """An RDS DB instance of ``engine`` (postgres | mysql): the ``postgres:`` section, or ``databases.<name>``.
+    Keys and defaults are the ``postgres:`` section's; engineVersion and masterUsername follow the engine."""
 
     def d(key: str) -> Any:
         return _default(f"postgres.{key}", env)
 
+    mysql = engine == "mysql"
     cls = r.string("instanceClass", pattern=lambda v: bool(_DB_CLASS.match(v)), describe="db.t4g.small")
     if cls == "db.serverless":
-        raise ConfigError(r.key("instanceClass"), "db.serverless is Aurora's class (use the aurora section)",
-                          "db.t4g.small, db.t3.medium, ...")
-    version = r.string("engineVersion", d("engineVersion"), pattern=lambda v: bool(_PG_VERSION.match(v)),
-                       describe="MAJOR[.MINOR] with major 13..19, e.g. 16.6")
+        raise ConfigError(r.key("instanceClass"), "db.serverless is Aurora's class (use the aurora section, or "
+                          "engine aurora-postgresql | aurora-mysql)", "db.t4g.small, db.t3.medium, ...")
+    if mysql:
+        version = r.string("engineVersion", DEFAULT_MYSQL_VERSION, pattern=lambda v: bool(_MYSQL_VERSION.match(v)),
+                           describe=f"MAJOR[.MINOR] with major {' | '.join(MYSQL_MAJORS)}, e.g. 8.0.39")
+    else:
+        version = r.string("engineVersion", d("engineVersion"), pattern=lambda v: bool(_PG_VERSION.match(v)),
+                           describe="MAJOR[.MINOR] with major 13..19, e.g. 16.6")
     # gp3 minimum 20 GiB
     allocated = r.integer("allocatedStorageGb", d("allocatedStorageGb"), minimum=20, maximum=65536)
     max_alloc = r.integer("maxAllocatedStorageGb", max(allocated * 5, 100), minimum=allocated, maximum=65536)
     if max_alloc < allocated * 1.1:  # RDS rejects a ceiling under 10% above the allocation
         raise ConfigError(r.key("maxAllocatedStorageGb"), f"{max_alloc} is less than 10% above allocatedStorageGb "
                           f"{allocated}", f">= {int(allocated * 1.1) + 1}")
-    db_name, user = parse_database_identity(r, app)
+    db_name, user = parse_database_identity(r, app, max_user=16 if mysql else 63)
     suppress = r.suppressions()
     multi_az = r.boolean("multiAz", env.multi_az)
     if env.is_prod and not multi_az and not _waives(suppress, "rds-multi-az"):
@@ -130,6 +122,29 @@ def parse_postgres(doc: Reader, env: EnvironmentSettings, app: str) -> PostgresC
     if interval not in ENHANCED_MONITORING_INTERVALS:
         raise ConfigError(r.key("monitoringIntervalSeconds"), f"{interval} is not an enhanced monitoring interval",
                           " | ".join(map(str, ENHANCED_MONITORING_INTERVALS)))
+    proxy = parse_proxy(r, env)
+    # RDS for MySQL has no Performance Insights on the micro and small classes (RDS user guide, "Supported DB
+    # engines, Regions, and instance classes for Performance Insights"); RDS for PostgreSQL has it on every class.
+    no_insights = mysql and cls.rsplit(".", 1)[-1] in ("micro", "small")
+    insights = r.boolean("performanceInsights", False if no_insights else d("performanceInsights"))
+    if insights and no_insights:
+        raise ConfigError(r.key("performanceInsights"), f"RDS for MySQL has no Performance Insights on {cls}",
+                          "false, or a medium or larger class")
+    return PostgresConfig(
+        instance_class=cls, engine_version=version, allocated_storage=allocated, max_allocated_storage=max_alloc,
+        database_name=db_name, master_username=user, multi_az=multi_az,
+        backup_retention_days=max(1, env.backup_retention_days), deletion_protection=env.deletion_protection,
+        performance_insights=insights, monitoring_interval=interval, proxy=proxy,
+        subnets=r.string("subnets", d("subnets"), choices=SUBNET_TIERS), suppress=suppress,
+        engine=engine, name=name, section=section)
+
+
+def parse_proxy(r: Reader, env: EnvironmentSettings) -> ProxyConfig | None:
+    """``proxy: true`` or ``proxy: {enabled, maxConnectionsPercent, ...}`` (defaults: the postgres section's)."""
+
+    def d(key: str) -> Any:
+        return _default(f"postgres.{key}", env)
+
     proxy = None
     if not r.has("proxy"):
         enabled, pr = bool(r.raw("proxy", d("proxy"))), Reader({}, r.key("proxy"))
@@ -152,47 +167,56 @@ def parse_postgres(doc: Reader, env: EnvironmentSettings, app: str) -> PostgresC
             raise ConfigError(pr.key("maxIdleConnectionsPercent"), "exceeds maxConnectionsPercent",
                               f"<= {proxy.max_connections_percent}")
     pr.finish()
-    config = PostgresConfig(
-        instance_class=cls, engine_version=version, allocated_storage=allocated, max_allocated_storage=max_alloc,
-        database_name=db_name, master_username=user, multi_az=multi_az,
-        backup_retention_days=max(1, env.backup_retention_days), deletion_protection=env.deletion_protection,
-        performance_insights=r.boolean("performanceInsights", d("performanceInsights")),
-        monitoring_interval=interval, proxy=proxy,
-        subnets=r.string("subnets", d("subnets"), choices=SUBNET_TIERS), suppress=suppress)
-    r.finish()
-    return config
+    return proxy
+
+
+# --- databases: several databases, each named ------------------------------------------------------
+
+DATABASE_ENGINES = ("postgres", "mysql", "aurora-postgresql", "aurora-mysql")
+DEFAULT_MYSQL_VERSION = "8.0"
+_MYSQL_VERSION = re.compile(r"^(8\.[04])(\.\d{1,2})?$")
+# Part of the store ref (database:<name>), the variables (<NAME>_DB_HOST) and the physical names
+# (<app>-<stack>-db-<name>, fitted to RDS's 63-character identifiers by cutover.naming).
+_DATABASE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
+
+
+def parse_databases(doc: Reader, env: EnvironmentSettings, app: str) -> tuple[PostgresConfig | AuroraConfig, ...]:
+    """``databases:`` keyed by name: ``database:<name>`` for services, one RDS instance or Aurora cluster each."""
+    from cutover.config.datastores import aurora_cluster
+
+    def one(name: str, r: Reader) -> PostgresConfig | AuroraConfig:
+        if not _DATABASE_NAME.match(name):
+            raise ConfigError(r.path, f"database name {name!r} is not valid (it becomes part of database:<name>, "
+                              "<NAME>_DB_HOST and the RDS identifier)", "a letter, then up to 39 letters, digits, "
+                              "_ or -")
+        engine = r.string("engine", choices=DATABASE_ENGINES)
+        section = f"databases.{name}"
+        if ENGINES[engine].cluster:
+            return aurora_cluster(r, env, app, engine, name=name, section=section)
+        return rds_instance(r, env, app, engine, name=name, section=section)
+
+    return doc.mapping_of("databases", one)
+
+
+def check_databases(databases: tuple[PostgresConfig | AuroraConfig, ...]) -> None:
+    """Every database must be one services can tell apart: one per ref key (``aurora:``, ``postgres:`` and
+    ``databases.main`` are all ``database:main``), and names whose variables and physical names differ
+    (``orders``, ``Orders`` and ``orders_`` all become ORDERS_DB_HOST and ``<app>-<stack>-db-orders``)."""
+    seen: dict[str, str] = {}
+    for db in databases:
+        key = "main" if db.name == "main" else slug(db.name)
+        if key in seen:
+            other = seen[key]
+            clash = (f"both are database:{db.name}" if db.name == "main" else
+                     f"both become {env_prefix(db.name)}DB_HOST and the RDS identifier <app>-<stack>-db-{key}")
+            raise ConfigError(db.section, f"{other} declares the same database: {clash}, so services could not "
+                              f"tell them apart (and both would be billed)",
+                              f"one of {other} or {db.section}, or a distinct name")
+        seen[key] = db.section
 
 
 def _waives(suppress: tuple[tuple[str, str], ...], policy: str) -> bool:
     return any(name == policy for name, _ in suppress)
-
-
-@dataclass(frozen=True)
-class CacheConfig:
-    name: str  # logical key: cache:<name>
-    node_type: str
-    engine_version: str
-    num_cache_clusters: int  # primary + replicas (cluster mode disabled)
-    multi_az: bool  # automatic failover + Multi-AZ (needs >= 2 clusters)
-    snapshot_retention_days: int
-    snapshot_window: str
-    maintenance_window: str
-    subnets: str  # isolated | private
-    env_prefix: str  # REDIS -> REDIS_HOST, REDIS_PORT, REDIS_AUTH_SECRET_ARN
-    key_ttls: tuple[tuple[str, int], ...]  # key pattern -> TTL seconds (seed 000's caching strategy)
-    suppress: tuple[tuple[str, str], ...] = ()  # (policy, reason): waivers tagged on the replication group
-
-    @property
-    def ref_key(self) -> str:
-        return f"cache:{self.name}"
-
-    @property
-    def suppress_tags(self) -> dict[str, str]:
-        return suppression_tags(self.suppress)
-
-    @property
-    def key_ttls_json(self) -> str:
-        return json.dumps(dict(self.key_ttls), separators=(",", ":"))
 
 
 def _cache(name: str, r: Reader, env: EnvironmentSettings) -> CacheConfig:

@@ -8,11 +8,22 @@ can see, and returns frozen dataclasses. Errors name the full key path, e.g.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
-from cutover.config.databases import parse_database_identity
+from components.specs.datastores import (
+    AuroraConfig,
+    BillingMode,
+    EmailConfig,
+    FrontendConfig,
+    IndexConfig,
+    TableConfig,
+)
+from components.specs.engines import (
+    AURORA_MYSQL_AUTO_PAUSE_MIN,
+    AURORA_MYSQL_SERVERLESS_V2_MIN,
+    aurora_mysql_release,
+)
+from cutover.config.databases import parse_database_identity, parse_proxy
 from cutover.config.environment import EnvironmentSettings
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
@@ -33,40 +44,6 @@ _TABLE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 _INDEX_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _ATTRIBUTE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$")
 _ENV_VAR = re.compile(r"^[A-Z][A-Z0-9_]*$")
-
-
-class BillingMode(Enum):
-    PAY_PER_REQUEST = "PAY_PER_REQUEST"
-    PROVISIONED = "PROVISIONED"
-
-
-@dataclass(frozen=True)
-class IndexConfig:
-    name: str
-    hash_key: str
-    range_key: str | None
-    projection: str  # ALL | KEYS_ONLY | INCLUDE
-    non_key_attributes: tuple[str, ...]  # only with INCLUDE
-
-
-@dataclass(frozen=True)
-class TableConfig:
-    name: str  # logical key, also part of the physical name: "Users" -> yoga-Users-dev
-    hash_key: str
-    range_key: str | None
-    attributes: tuple[tuple[str, str], ...]  # (name, S|N|B): exactly the key attributes, in order
-    indexes: tuple[IndexConfig, ...]
-    ttl_attribute: str | None
-    billing_mode: BillingMode
-    read_capacity: int | None  # PROVISIONED only
-    write_capacity: int | None
-    point_in_time_recovery: bool
-    deletion_protection: bool
-    env_var: str  # "USERS_TABLE": the variable consumers receive the physical name in
-
-    @property
-    def ref_key(self) -> str:
-        return f"table:{self.name}"
 
 
 def default_env_var(table: str) -> str:
@@ -181,33 +158,6 @@ MAX_ACU = 256.0
 _ENGINE_VERSION = re.compile(r"^(\d+)\.(\d+)$")
 
 
-@dataclass(frozen=True)
-class AuroraConfig:
-    engine_version: str  # "16.6"
-    database_name: str
-    master_username: str
-    min_capacity: float  # ACUs; 0 pauses the instance when idle
-    max_capacity: float
-    seconds_until_auto_pause: int | None  # only with min_capacity 0
-    instances: int  # 1 writer (+1 reader in another AZ when multi-AZ)
-    performance_insights: bool
-    backup_retention_days: int
-    deletion_protection: bool
-    # Readers in promotion tiers 0-1 scale (and pause) with the writer, ready to take its load on
-    # failover; tiers 2-15 scale on their own load, so an idle reader stays at minCapacity.
-    reader_scales_with_writer: bool = True
-
-    @property
-    def scales_to_zero(self) -> bool:
-        return self.min_capacity == 0
-
-    def promotion_tier(self, n: int) -> int:
-        """Instance ``n`` (1 = the first, the writer at creation)."""
-        if n == 1:
-            return 0
-        return 1 if self.reader_scales_with_writer else 2
-
-
 def supports_auto_pause(engine_version: str) -> bool:
     m = _ENGINE_VERSION.match(engine_version)
     if not m:
@@ -234,46 +184,102 @@ def parse_aurora(doc: Reader, env: EnvironmentSettings, app: str) -> AuroraConfi
         doc.raw("aurora", None)
         return None
     r = doc.section("aurora")
+    config = aurora_cluster(r, env, app, "aurora-postgresql", name="main", section="aurora")
+    r.finish()
+    return config
+
+
+DEFAULT_AURORA_MYSQL_VERSION = "8.0.mysql_aurora.3.08.0"  # Aurora MySQL release notes: 3.08.0, November 2024
+_DB_CLASS = re.compile(r"^db\.(serverless|[a-z0-9]+\.[a-z0-9]+)$")
+
+
+def _aurora_version(r: Reader, env: EnvironmentSettings, engine: str, serverless: bool) -> str:
+    """The engine version, checked against what the engine offers (Serverless v2 floors included)."""
+    if engine == "aurora-mysql":
+        version = r.string("engineVersion", DEFAULT_AURORA_MYSQL_VERSION)
+        release = aurora_mysql_release(version)
+        if release is None:
+            raise ConfigError(r.key("engineVersion"), f"{version!r} is not an Aurora MySQL 3 version",
+                              "8.0.mysql_aurora.3.MM.P, e.g. " + DEFAULT_AURORA_MYSQL_VERSION)
+        if serverless and release < AURORA_MYSQL_SERVERLESS_V2_MIN:
+            raise ConfigError(r.key("engineVersion"), f"Aurora Serverless v2 needs Aurora MySQL 3.02.0 or later, "
+                              f"but engineVersion is {version}", "8.0.mysql_aurora.3.02.0 or later, or a "
+                              "provisioned instanceClass")
+        return version
     version = r.string("engineVersion", _default("aurora.engineVersion", env))
     m = _ENGINE_VERSION.match(version)
     if not m or int(m.group(1)) not in SERVERLESS_V2_MAJORS:
         raise ConfigError(r.key("engineVersion"), f"{version!r} is not an Aurora PostgreSQL version with "
                           "Serverless v2", "MAJOR.MINOR with major " + " | ".join(map(str, SERVERLESS_V2_MAJORS)))
-    min_acu = _acu(r, "minCapacity", _default("aurora.minCapacity", env), 0)
-    max_acu = _acu(r, "maxCapacity", None, 1)
-    if max_acu < min_acu:
-        raise ConfigError(r.key("maxCapacity"), f"{max_acu} is below minCapacity {min_acu}", f">= {min_acu}")
-    if min_acu == 0 and not supports_auto_pause(version):
-        major = int(m.group(1))
-        floor = AUTO_PAUSE_MIN_VERSION.get(major)
-        need = f"{floor[0]}.{floor[1]}" if floor else "a newer major"
-        raise ConfigError(r.key("minCapacity"), f"0 ACUs (auto-pause) needs Aurora PostgreSQL {need} or later "
-                          f"in the {major}.x line, but engineVersion is {version}",
-                          f"minCapacity >= 0.5, or engineVersion >= {need}")
+    return version
+
+
+def _auto_pause_floor(engine: str, version: str) -> str | None:
+    """None when ``version`` can scale to 0 ACUs, else the first version that can."""
+    if engine == "aurora-mysql":
+        release = aurora_mysql_release(version)
+        ok = release is not None and release >= AURORA_MYSQL_AUTO_PAUSE_MIN
+        return None if ok else "8.0.mysql_aurora.3.{:02d}.{}".format(*AURORA_MYSQL_AUTO_PAUSE_MIN)
+    if supports_auto_pause(version):
+        return None
+    m = _ENGINE_VERSION.match(version)
+    major = int(m.group(1)) if m else 0
+    floor = AUTO_PAUSE_MIN_VERSION.get(major)
+    return f"{floor[0]}.{floor[1]}" if floor else "a newer major"
+
+
+def aurora_cluster(r: Reader, env: EnvironmentSettings, app: str, engine: str, *, name: str,
+                   section: str) -> AuroraConfig:
+    """An Aurora cluster of ``engine``: the ``aurora:`` section (Serverless v2 PostgreSQL, ``database:main``) or
+    ``databases.<name>``, which may also be provisioned (instanceClass), sit behind an RDS Proxy and carry
+    policy waivers. Keys and defaults are the ``aurora:`` section's."""
+    legacy = not section.startswith("databases.")
+    cls = "db.serverless" if legacy else r.string("instanceClass", "db.serverless",
+                                                  pattern=lambda v: bool(_DB_CLASS.match(v)),
+                                                  describe="db.serverless (Serverless v2) or e.g. db.r6g.large")
+    serverless = cls == "db.serverless"
+    version = _aurora_version(r, env, engine, serverless)
+    label = "Aurora MySQL" if engine == "aurora-mysql" else "Aurora PostgreSQL"
     pause: int | None = None
-    if min_acu == 0:
-        pause = r.integer("secondsUntilAutoPause", _default("aurora.secondsUntilAutoPause", env), minimum=300,
-                          maximum=86400)
-    elif r.has("secondsUntilAutoPause"):
-        raise ConfigError(r.key("secondsUntilAutoPause"), "only applies with minCapacity: 0")
+    if serverless:
+        min_acu = _acu(r, "minCapacity", _default("aurora.minCapacity", env), 0)
+        max_acu = _acu(r, "maxCapacity", None, 1)
+        if max_acu < min_acu:
+            raise ConfigError(r.key("maxCapacity"), f"{max_acu} is below minCapacity {min_acu}", f">= {min_acu}")
+        need = _auto_pause_floor(engine, version) if min_acu == 0 else None
+        if need is not None:
+            raise ConfigError(r.key("minCapacity"), f"0 ACUs (auto-pause) needs {label} {need} or later, but "
+                              f"engineVersion is {version}", f"minCapacity >= 0.5, or engineVersion >= {need}")
+        if min_acu == 0:
+            pause = r.integer("secondsUntilAutoPause", _default("aurora.secondsUntilAutoPause", env), minimum=300,
+                              maximum=86400)
+        elif r.has("secondsUntilAutoPause"):
+            raise ConfigError(r.key("secondsUntilAutoPause"), "only applies with minCapacity: 0")
+        else:
+            r.raw("secondsUntilAutoPause", None)
     else:
-        r.raw("secondsUntilAutoPause", None)
-    db_name, user = parse_database_identity(r, app)
+        for key in ("minCapacity", "maxCapacity", "secondsUntilAutoPause"):
+            if r.has(key):
+                raise ConfigError(r.key(key), f"only applies to Serverless v2 (instanceClass db.serverless), and "
+                                  f"instanceClass is {cls}", "remove it, or instanceClass: db.serverless")
+        min_acu = max_acu = 0.0
+    db_name, user = parse_database_identity(r, app, max_user=16 if engine == "aurora-mysql" else 63)
     # A reader in another AZ follows settings.multiAz (as postgres.multiAz and cache.numCacheClusters do); the
     # schema's per-environment default (1 dev, 2 prod) is this value under each environment's default settings.
     instances = r.integer("instances", 2 if env.multi_az else 1, minimum=1, maximum=16)
     if env.is_prod and instances < 2:
         raise ConfigError(r.key("instances"), "prod runs a writer and a reader in another AZ", ">= 2")
+    proxy, suppress = (None, ()) if legacy else (parse_proxy(r, env), r.suppressions())
     config = AuroraConfig(
         engine_version=version, database_name=db_name, master_username=user, min_capacity=min_acu,
         max_capacity=max_acu, seconds_until_auto_pause=pause, instances=instances,
         # Performance Insights keeps an instance busy; off by default where the database should pause.
-        performance_insights=r.boolean("performanceInsights", min_acu > 0),
+        performance_insights=r.boolean("performanceInsights", min_acu > 0 or not serverless),
         backup_retention_days=max(1, env.backup_retention_days),  # Aurora keeps at least 1 day
         deletion_protection=env.deletion_protection,
         reader_scales_with_writer=r.boolean("readerScalesWithWriter", _default("aurora.readerScalesWithWriter", env)),
+        engine=engine, name=name, section=section, instance_class=cls, proxy=proxy, suppress=suppress,
     )
-    r.finish()
     return config
 
 
@@ -282,14 +288,6 @@ def parse_aurora(doc: Reader, env: EnvironmentSettings, app: str) -> AuroraConfi
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@([a-z0-9.-]+)$")
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-
-
-@dataclass(frozen=True)
-class EmailConfig:
-    domain: str  # SES domain identity, DKIM-signed
-    from_address: str  # SES_FROM_EMAIL
-    support_address: str  # SUPPORT_EMAIL
-    mail_from_domain: str | None  # custom MAIL FROM (SPF alignment), e.g. mail.waiterix.com
 
 
 def _email(r: Reader, name: str, default: str | None = None) -> str:
@@ -330,23 +328,6 @@ _ALIAS = re.compile(r"^(\*\.)?([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 _PATH_PATTERN = re.compile(r"^/?[A-Za-z0-9_./*-]+$")
 YEAR_SECONDS = 31536000
 HOUR_SECONDS = 3600
-
-
-@dataclass(frozen=True)
-class FrontendConfig:
-    price_class: str
-    aliases: tuple[str, ...]
-    certificate_arn: str | None  # ACM in us-east-1; without it CloudFront's default certificate
-    immutable_paths: tuple[str, ...]  # hashed build assets: cached for a year
-    asset_ttl_seconds: int
-    html_ttl_seconds: int
-    access_logs: bool  # CloudFront standard logs (v2) to CloudWatch Logs in us-east-1
-    waf: bool  # attach a CLOUDFRONT-scope web ACL
-
-    @property
-    def minimum_protocol_version(self) -> str:
-        # With the default *.cloudfront.net certificate AWS applies TLSv1 whatever is asked for.
-        return "TLSv1.2_2021" if self.certificate_arn else "TLSv1"
 
 
 def parse_frontend(doc: Reader, env: EnvironmentSettings) -> FrontendConfig | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from enum import Enum
 from functools import cache
 from typing import Any
 
+from components.specs.environment import (
+    Environment,
+    EnvironmentSettings,
+)
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
 
@@ -15,29 +17,6 @@ from cutover.errors import ConfigError
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
                       2192, 2557, 2922, 3288, 3653)
 PROD_MIN_BACKUP_DAYS = 7
-
-
-class Environment(Enum):
-    DEV = "dev"
-    PROD = "prod"
-
-
-@dataclass(frozen=True)
-class EnvironmentSettings:
-    """Cross-cutting safety and cost switches for one environment."""
-
-    name: Environment
-    multi_az: bool
-    deletion_protection: bool
-    backup_retention_days: int
-    protect_stateful: bool  # protect + retain_on_delete on databases, buckets, tables, secrets
-    log_retention_days: int
-    bucket_versioning: bool
-    secret_recovery_days: int  # 0 deletes at once (dev), 7..30 keeps a recovery window
-
-    @property
-    def is_prod(self) -> bool:
-        return self.name is Environment.PROD
 
 
 class _Defaults(Mapping[Environment, EnvironmentSettings]):

@@ -11,7 +11,11 @@ key), a method and a writer color. Keys (every one described in the configuratio
   stack's VPC, admitted by ``securityGroupId``), ``caCertificate`` (the server's CA, PEM: DMS accepts
   only ``verify-ca``/``verify-full`` for MySQL-compatible sources, DMS user guide "Using SSL with AWS
   DMS"). Or ``store: <ref>``: the data already lives in a store of this stack (no copy to make).
-- ``target``: a store of this stack: ``database:main``, ``table:<Name>``, ``bucket:<purpose>``.
+- ``target``: a store of this stack: ``database:<name>`` (``main`` or one of ``databases:``), ``table:<Name>``,
+  ``bucket:<purpose>``. A ``postgres`` source goes into a PostgreSQL database, a ``mysql``/``mariadb`` source into
+  a MySQL one (RDS MySQL or Aurora MySQL: homogeneous, through DMS) or a DynamoDB table.
+- ``targetCaCertificate``: the CA (PEM, the region's RDS certificate bundle) DMS verifies a MySQL-compatible
+  target database against (DMS offers MySQL-compatible endpoints ``verify-ca``/``verify-full`` only).
 - ``method``: ``dms`` (full load + change data capture, AWS DMS), ``dump`` (a one-off copy made in a
   write freeze, docs/runbooks/data-migration.md), ``shared`` (both colors use blue's database; no copy).
 - ``writer``: ``blue`` (default) | ``green``: the one color whose writes the dataset takes.
@@ -29,9 +33,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import Enum
 
+from components.specs.migrations import (
+    AttributeMap,
+    Color,
+    DatasetConfig,
+    ItemMapping,
+    Method,
+    NetworkPath,
+    SourceDatabase,
+)
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
 
@@ -43,73 +54,6 @@ SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secre
 SOURCE_TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$")
 UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")  # the receipt's time format
 TARGET_KINDS = ("database", "table", "bucket")
-
-
-class Method(Enum):
-    DMS = "dms"
-    DUMP = "dump"
-    SHARED = "shared"
-
-
-class Color(Enum):
-    BLUE = "blue"
-    GREEN = "green"
-
-    @property
-    def other(self) -> Color:
-        return Color.GREEN if self is Color.BLUE else Color.BLUE
-
-
-class NetworkPath(Enum):
-    PEERING = "peering"  # blue's VPC, through traffic.blue.peering
-    TLS = "tls"  # a public endpoint, TLS required, reached through NAT
-    VPC = "vpc"  # this stack's VPC (blue built here, or its database moved in)
-
-
-@dataclass(frozen=True)
-class SourceDatabase:
-    engine: str
-    host: str
-    port: int
-    database: str
-    secret_arn: str
-    network: NetworkPath
-    security_group_id: str | None = None  # network vpc: the database's security group
-    ca_certificate: str | None = None  # PEM
-
-
-@dataclass(frozen=True)
-class AttributeMap:
-    attribute: str
-    column: str
-    type: str = "S"
-
-
-@dataclass(frozen=True)
-class ItemMapping:
-    """How one source table becomes the items of the target DynamoDB table."""
-
-    table: str  # schema.table
-    attributes: tuple[AttributeMap, ...]
-    exclude_columns: tuple[str, ...] = ()
-    updated_at: str | None = None
-
-
-@dataclass(frozen=True)
-class DatasetConfig:
-    name: str
-    target: str  # a store-ref key of this stack
-    method: Method
-    writer: Color
-    source: SourceDatabase | None = None  # blue's database ...
-    source_store: str | None = None  # ... or a store of this stack
-    writer_since: str | None = None
-    schemas: tuple[str, ...] = ("public",)
-    mapping: ItemMapping | None = None
-
-    @property
-    def target_kind(self) -> str:
-        return self.target.partition(":")[0]
 
 
 def parse_migrations(section: Reader) -> tuple[DatasetConfig, ...]:
@@ -169,8 +113,13 @@ def _dataset(name: str, r: Reader) -> DatasetConfig:
     if method is Method.SHARED and target.startswith("bucket:"):
         raise ConfigError(r.key("target"), "shared gives green's services blue's database in place of the target, "
                           "and a bucket is not a database", "database:main | table:<Name>")
+    target_ca = r.string("targetCaCertificate", None)
+    if target_ca is not None and not target.startswith("database:"):
+        raise ConfigError(r.key("targetCaCertificate"), f"only a database target is reached over TLS by DMS, and "
+                          f"{target} is not one", "remove it, or target: database:<name>")
     return DatasetConfig(name=name, target=target, method=method, writer=writer, source=source,
-                         source_store=source_store, writer_since=since, schemas=schemas, mapping=mapping)
+                         source_store=source_store, writer_since=since, schemas=schemas, mapping=mapping,
+                         target_ca_certificate=target_ca)
 
 
 def _source(r: Reader) -> SourceDatabase:

@@ -7,18 +7,13 @@ them (components/alarms.py), some kinds with defaults these thresholds replace.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from components.specs.monitoring import (
+    AlarmThreshold,
+    MetricSpec,
+    MonitoringConfig,
+)
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
-
-
-@dataclass(frozen=True)
-class MetricSpec:
-    unit: str
-    maximum: float
-    description: str
-
 
 # The alarm catalogue: name -> what the threshold measures.
 METRICS: dict[str, MetricSpec] = {
@@ -33,25 +28,12 @@ METRICS: dict[str, MetricSpec] = {
     "errorRatePercent": MetricSpec("%", 100, "ALB HTTPCode_Target_5XX_Count / RequestCount"),
     "cpuPercent": MetricSpec("%", 100, "ECS service CPUUtilization"),
     "dynamodbThrottles": MetricSpec("events", 1_000_000, "DynamoDB ThrottledRequests per table (sum)"),
+    "queueDepth": MetricSpec("messages", 1_000_000_000, "SQS ApproximateNumberOfMessagesVisible per queue "
+                                                       "(default: the queue's alarms.depth)"),
+    "queueOldestMessageSeconds": MetricSpec("s", 1_209_600, "SQS ApproximateAgeOfOldestMessage per queue "
+                                                            "(default: the queue's alarms.oldestAgeSeconds)"),
 }
 LEVELS = ("warning", "critical")
-
-
-@dataclass(frozen=True)
-class AlarmThreshold:
-    metric: str
-    level: str  # warning | critical
-    threshold: float
-    minutes: int  # consecutive 1-minute periods breaching before the alarm fires
-
-
-@dataclass(frozen=True)
-class MonitoringConfig:
-    alarms: tuple[AlarmThreshold, ...]
-    dashboard: bool
-
-    def for_metric(self, metric: str) -> tuple[AlarmThreshold, ...]:
-        return tuple(a for a in self.alarms if a.metric == metric)
 
 
 def parse_monitoring(r: Reader) -> MonitoringConfig:

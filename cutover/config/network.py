@@ -3,46 +3,19 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
-from cutover.cidr import MAX_AZS, TIERS, CidrError, SubnetPlan, allocate
+from components.specs.network import (
+    NatMode,
+    NetworkConfig,
+)
+from cutover.cidr import MAX_AZS, TIERS, CidrError
 from cutover.config.environment import LOG_RETENTION_DAYS, EnvironmentSettings
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
 
-
-class NatMode(Enum):
-    NONE = "none"  # isolated workloads only (seed 004's database-only VPC)
-    INSTANCE = "instance"  # one t4g.nano NAT instance: ~$3/month instead of ~$33 per gateway
-    GATEWAY = "gateway"  # one managed NAT gateway shared by all AZs
-    GATEWAY_PER_AZ = "gateway-per-az"  # one per AZ: no cross-AZ dependency, highest cost
-
-
 GATEWAY_ENDPOINT_SERVICES = ("s3", "dynamodb")  # the only free (gateway) endpoints
 _CIDR_HELP = "an IPv4 CIDR from /16 to /24, e.g. 10.40.0.0/16"
-
-
-@dataclass(frozen=True)
-class NetworkConfig:
-    cidr: str
-    az_count: int
-    public_mask: int
-    private_mask: int
-    isolated_mask: int
-    nat_mode: NatMode
-    nat_instance_type: str
-    gateway_endpoints: tuple[str, ...]
-    flow_logs: bool
-    flow_log_retention_days: int
-
-    @property
-    def masks(self) -> dict[str, int]:
-        return {"public": self.public_mask, "private": self.private_mask, "isolated": self.isolated_mask}
-
-    def subnets(self) -> list[SubnetPlan]:
-        return allocate(self.cidr, self.az_count, self.masks)
 
 
 def parse_network(r: Reader, env: EnvironmentSettings) -> NetworkConfig:

@@ -15,6 +15,8 @@ range): what it does.
 - ``p95RegressionPercent`` (number; 20 / 20; 0..1000): green's p95 may exceed blue's by at most this.
 - ``minRequests`` (integer; 20 / 500; 1..10000000): fewer green requests in the window make the
   metric analysis inconclusive: promotion waits.
+- ``gates.preTraffic`` (``required`` | ``optional``; optional): required, a promotion needs green's
+  ``preTraffic`` task to have succeeded for the deployed version (its SSM record, functions/pre_traffic).
 - ``smokeTests`` (mapping name -> check; default ``health``: GET ``traffic.frontDoor.healthCheckPath``,
   200 within 2000 ms; 1..10 checks; names: lowercase letters, digits, hyphens, 1..32): pre-traffic
   checks against green's own endpoint after every deployment of green. Per check:
@@ -34,8 +36,11 @@ a pre-traffic check must not change green's data.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from components.specs.promotion import (
+    PromotionConfig,
+    SmokeCheck,
+)
 from cutover.config.environment import Environment
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
@@ -50,35 +55,6 @@ DEFAULT_SOAK_HOURS = {Environment.DEV: 1, Environment.PROD: 24}
 DEFAULT_MIN_REQUESTS = {Environment.DEV: 20, Environment.PROD: 500}
 
 
-@dataclass(frozen=True)
-class SmokeCheck:
-    name: str
-    path: str
-    method: str = "GET"
-    expect_status: int = 200
-    latency_budget_ms: int = 2000
-
-    def as_dict(self) -> dict[str, object]:
-        """The form the smoke Lambda reads (functions/smoke/handler.py ``Check``)."""
-        return {"name": self.name, "path": self.path, "method": self.method, "expectStatus": self.expect_status,
-                "latencyBudgetMs": self.latency_budget_ms}
-
-
-@dataclass(frozen=True)
-class PromotionConfig:
-    soak_hours: tuple[tuple[int, int], ...]  # (stage weight, hours), every stage, ascending
-    max_error_rate_percent: float
-    error_rate_margin_percent: float
-    max_p95_latency_ms: int
-    p95_regression_percent: float
-    min_requests: int
-    smoke_tests: tuple[SmokeCheck, ...]
-
-    def soak_for(self, weight: int) -> int:
-        """Hours the stage at ``weight`` must run; 0 (all on blue) has nothing to soak."""
-        return dict(self.soak_hours).get(weight, 0)
-
-
 def parse_promotion(r: Reader, env: Environment, stages: tuple[int, ...], health_path: str) -> PromotionConfig:
     """``r`` is the ``promotion`` section; ``stages`` are ``traffic.stages`` (already validated)."""
     soak = _soak(r, env, stages)
@@ -90,9 +66,18 @@ def parse_promotion(r: Reader, env: Environment, stages: tuple[int, ...], health
         p95_regression_percent=r.number("p95RegressionPercent", 20.0, minimum=0, maximum=1000),
         min_requests=r.integer("minRequests", DEFAULT_MIN_REQUESTS[env], minimum=1, maximum=10_000_000),
         smoke_tests=_smoke(r, health_path),
+        pre_traffic_required=_gates(r.section("gates")),
     )
     r.finish()
     return cfg
+
+
+def _gates(r: Reader) -> bool:
+    """``gates: {preTraffic: required | optional}``: whether promotion needs green's pre-traffic task to have
+    succeeded for the deployed version (cutover/gates.py ``pre_traffic_gate``)."""
+    required = r.string("preTraffic", "optional", choices=("required", "optional")) == "required"
+    r.finish()
+    return required
 
 
 def _soak(r: Reader, env: Environment, stages: tuple[int, ...]) -> tuple[tuple[int, int], ...]:

@@ -12,6 +12,10 @@ from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Any, TypeVar
 
+from components.specs.tags import (  # noqa: F401  (moved there; this module re-exports them)
+    SUPPRESS_TAG_PREFIX,
+    suppression_tags,
+)
 from cutover.errors import ConfigError, suggest
 from cutover.errors import bounds as range_text
 
@@ -174,15 +178,8 @@ class Reader:
                               ", ".join(known) if known else "no keys here")
 
 
-SUPPRESS_TAG_PREFIX = "cutover:suppress:"  # read by the policy pack (policy/cutover_guard/_util.py)
 MIN_WAIVER_REASON = 20
 _POLICY_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]+$")
-
-
-def suppression_tags(waivers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """``cutover:suppress:<policy>`` tags: the policy pack lists the resource's findings of that policy
-    as "suppressed" with the reason instead of failing the stack (docs/cost-optimization.md)."""
-    return {f"{SUPPRESS_TAG_PREFIX}{policy}": reason for policy, reason in waivers}
 
 

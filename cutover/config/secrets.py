@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from components.specs.secrets import (
+    SecretConfig,
+)
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
 from cutover.naming import valid_label
-
-
-@dataclass(frozen=True)
-class SecretConfig:
-    name: str  # logical key: "jwt-signing-key"
-    description: str
-    length: int
-    special: bool  # include punctuation (off for values embedded in URLs or headers)
 
 
 def _secret(name: str, r: Reader) -> SecretConfig:

@@ -6,18 +6,31 @@ for, route keys API Gateway cannot parse, secrets pasted into plain environment 
 ``*`` in prod, certificates in the wrong region, and WAF placed where AWS cannot attach it.
 
 Which store refs exist (``table:Users``, ``database:main``) is only known once the data-store
-components are built, so ``check_uses`` runs in ``ServerlessApp``; this module checks their shape.
+components are built, so ``check_uses`` (components.specs.serverless) runs in ``ServerlessApp``;
+this module checks their shape.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from enum import Enum
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from components.specs.capabilities import REF_KINDS as _REF_KINDS
+from components.specs.capabilities import STORE_CAPABILITIES
+from components.specs.serverless import (
+    EdgeConfig,
+    HttpApiConfig,
+    JwtAuthorizerConfig,
+    RouteConfig,
+    ServerlessConfig,
+    ServiceConfig,
+    ServiceKind,
+    WafConfig,
+    WebSocketConfig,
+)
 from cutover.config.environment import EnvironmentSettings
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError, suggest
@@ -47,7 +60,8 @@ MAX_TIMEOUT = 900
 # function allowed to run longer keeps running (and billing) after the client got a 503.
 MAX_INTEGRATED_TIMEOUT = 29
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
-REF_KINDS = ("table", "bucket", "secret", "database", "cache", "websocket", "email", "function")
+# Ref kinds and what a service may name for each: declared by the stores (components/specs/capabilities.py).
+REF_KINDS = _REF_KINDS
 # Names Lambda reserves for itself (CreateFunction rejects them).
 RESERVED_ENV = frozenset({
     "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
@@ -70,118 +84,6 @@ _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):[0-9]{12}:certificate/[A-Za-z0-9-]+$")
 _ACTION = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
-
-
-class ServiceKind(Enum):
-    API = "api"  # behind the HTTP API: has routes
-    WORKER = "worker"  # invoked asynchronously (schedule, other services): gets a dead-letter queue
-    WEBSOCKET = "websocket"  # behind the WebSocket API
-
-
-@dataclass(frozen=True)
-class RouteConfig:
-    method: str
-    path: str
-    auth: str  # "none" | "jwt"
-
-    @property
-    def key(self) -> str:
-        """The API Gateway route key: ``GET /products/{id}``."""
-        return f"{self.method} {self.path}"
-
-
-@dataclass(frozen=True)
-class ServiceConfig:
-    name: str
-    kind: ServiceKind
-    handler: str
-    runtime: str
-    memory_mb: int
-    timeout_seconds: int
-    code: str  # directory or .zip, relative to the project root
-    routes: tuple[RouteConfig, ...]
-    uses: Mapping[str, str]  # StoreRef key -> "read" | "write"
-    reserved_concurrency: int | None
-    schedule: str | None
-    environment: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class JwtAuthorizerConfig:
-    issuer: str
-    audience: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class HttpApiConfig:
-    cors_origins: tuple[str, ...]
-    cors_methods: tuple[str, ...]
-    cors_headers: tuple[str, ...]
-    cors_max_age: int
-    throttle_burst: int
-    throttle_rate: float
-    jwt: JwtAuthorizerConfig | None
-    domain_name: str | None
-    certificate_arn: str | None
-    health_service: str  # serves GET /health unless a service declares that route itself
-
-
-@dataclass(frozen=True)
-class WebSocketConfig:
-    name: str  # the ref key is websocket:<name>
-    service: str
-    connections_table: str | None  # a key of the tables section: ref table:<name>
-    actions: tuple[str, ...]  # custom route keys besides $connect/$disconnect/$default
-    stage: str
-    throttle_burst: int
-    throttle_rate: float
-
-    @property
-    def ref_key(self) -> str:
-        return f"websocket:{self.name}"
-
-    @property
-    def route_keys(self) -> tuple[str, ...]:
-        return ("$connect", "$disconnect", "$default", *self.actions)
-
-
-@dataclass(frozen=True)
-class WafConfig:
-    enabled: bool
-    rate_limit: int  # requests per 5 minutes per client IP
-
-
-@dataclass(frozen=True)
-class EdgeConfig:
-    enabled: bool
-    domain_name: str | None
-    certificate_arn: str | None  # ACM, us-east-1 (CloudFront only reads certificates there)
-    price_class: str
-
-
-@dataclass(frozen=True)
-class ServerlessConfig:
-    services: tuple[ServiceConfig, ...]
-    http_api: HttpApiConfig | None
-    websocket: WebSocketConfig | None
-
-    def service(self, name: str) -> ServiceConfig:
-        for s in self.services:
-            if s.name == name:
-                return s
-        raise KeyError(name)
-
-    def of_kind(self, kind: ServiceKind) -> tuple[ServiceConfig, ...]:
-        return tuple(s for s in self.services if s.kind is kind)
-
-    def http_routes(self) -> tuple[tuple[RouteConfig, str], ...]:
-        """(route, service) for the HTTP API, including ``GET /health`` (never behind an authorizer)."""
-        if self.http_api is None:
-            return ()
-        routes = [(r, s.name) for s in self.of_kind(ServiceKind.API) for r in s.routes]
-        if not any(r.key == "GET /health" for r, _ in routes):
-            routes.insert(0, (RouteConfig("GET", "/health", "none"), self.http_api.health_service))
-        return tuple(routes)
 
 
 def _default(path: str, env: EnvironmentSettings | None) -> Any:
@@ -268,9 +170,22 @@ def _uses(r: Reader) -> dict[str, str]:
         if not sep or not name or kind not in REF_KINDS:
             raise ConfigError(sec.key(key), f"{key!r} is not a store ref{suggest(kind, REF_KINDS)}",
                               "<kind>:<name> with kind " + " | ".join(REF_KINDS))
-        out[key] = sec.string(key, choices=("read", "write"))
+        out[key] = check_capability(sec, key)
     sec.finish()
     return out
+
+
+def check_capability(sec: Reader, key: str) -> str:
+    """``uses.<key>``'s capability, one its kind declares: read | write for most stores, send | consume for a queue.
+
+    The ConfigError names ``<path>.uses.<key>`` and the capabilities the kind allows.
+    """
+    allowed = STORE_CAPABILITIES[key.partition(":")[0]]
+    value = sec.string(key)
+    if value not in allowed:
+        raise ConfigError(sec.key(key), f"{value!r} is not a capability of {key.partition(':')[0]} refs"
+                          f"{suggest(value, allowed)}", " | ".join(allowed))
+    return value
 
 
 def _code(r: Reader) -> str | None:
@@ -544,25 +459,3 @@ def _with_websocket_uses(s: ServiceConfig, ws: WebSocketConfig) -> ServiceConfig
     if ws.connections_table:
         uses.setdefault(f"table:{ws.connections_table}", "write")
     return replace(s, uses=uses)
-
-
-def check_uses(config: ServerlessConfig, available: Mapping[str, object], pending_kinds: frozenset[str]) -> \
-        dict[str, list[str]]:
-    """Every ``uses`` key must name a ref some component built.
-
-    ``pending_kinds`` are ref kinds whose producing component is not wired into the program yet:
-    their uses are returned (service -> keys) for the caller to skip with a warning instead of
-    failing. Anything else unknown is a ConfigError naming ``services.<svc>.uses.<key>``.
-    """
-    known = set(available) | {f"function:{s.name}" for s in config.services}
-    skipped: dict[str, list[str]] = {}
-    for s in config.services:
-        for key in s.uses:
-            if key in known:
-                continue
-            if key.partition(":")[0] in pending_kinds:
-                skipped.setdefault(s.name, []).append(key)
-                continue
-            raise ConfigError(f"services.{s.name}.uses.{key}", f"no store ref {key!r} exists in this stack"
-                              f"{suggest(key, known)}", ", ".join(sorted(known)) or "none")
-    return skipped

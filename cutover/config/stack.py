@@ -9,10 +9,18 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from components.specs.engines import ENGINES
 from cutover.config.blue import EcsColorConfig, parse_blue_ecs
 from cutover.config.budget import BudgetConfig, UsageConfig, parse_budget, parse_usage
-from cutover.config.container import AlbConfig, CdnConfig, ContainerConfig, DevicesConfig, parse_ecs
-from cutover.config.databases import CacheConfig, PostgresConfig, parse_caches, parse_postgres
+from cutover.config.container import AlbConfig, CdnConfig, ContainerConfig, DevicesConfig, parse_ecs, parse_workers
+from cutover.config.databases import (
+    CacheConfig,
+    PostgresConfig,
+    check_databases,
+    parse_caches,
+    parse_databases,
+    parse_postgres,
+)
 from cutover.config.datastores import (
     AuroraConfig,
     EmailConfig,
@@ -24,12 +32,15 @@ from cutover.config.datastores import (
     parse_tables,
 )
 from cutover.config.environment import Environment, EnvironmentSettings, parse_settings
+from cutover.config.existing import ExistingStore, parse_existing
 from cutover.config.migrations import DatasetConfig, Method, NetworkPath, check_targets, parse_migrations
 from cutover.config.monitoring import MonitoringConfig, parse_monitoring
 from cutover.config.network import NatMode, NetworkConfig, parse_network
 from cutover.config.placeholders import find_placeholders
+from cutover.config.pre_traffic import PreTrafficConfig, check_pre_traffic, parse_pre_traffic
 from cutover.config.profiles import PROFILES_DIR, Layers, read_profile
 from cutover.config.promotion import PromotionConfig, parse_promotion
+from cutover.config.queues import QueueConfig, parse_queues
 from cutover.config.reader import Reader
 from cutover.config.schema import validate_document
 from cutover.config.schema.flat import AWS_REGIONS, EMAIL, FLAT_KEYS, MAX_EMAIL, ROLLBACK_ID
@@ -93,6 +104,18 @@ class StackConfig:
     placeholders: tuple[str, ...] = ()
     promotion: PromotionConfig | None = None  # soak times, gates, smoke checks (cutover/config/promotion.py)
     migrations: tuple[DatasetConfig, ...] = ()  # the data plan, by dataset name (cutover/config/migrations.py)
+    existing: tuple[ExistingStore, ...] = ()  # stores outside the stack, used by reference (cutover/config/existing.py)
+    pre_traffic: PreTrafficConfig | None = None  # green: one command before traffic (config/pre_traffic.py)
+    # The databases: map (database:<name>), beside database:main of the aurora: or postgres: section.
+    databases: tuple[PostgresConfig | AuroraConfig, ...] = ()
+    queues: tuple[QueueConfig, ...] = ()  # SQS queues, queue:<name> (cutover/config/queues.py)
+    workers: tuple[ContainerConfig, ...] = ()  # ECS services without a load balancer, beside container:
+
+    @property
+    def all_databases(self) -> tuple[PostgresConfig | AuroraConfig, ...]:
+        """Every relational database this stack builds: the aurora:/postgres: sections', then the map's."""
+        legacy = tuple(d for d in (self.aurora, self.postgres) if d is not None)
+        return legacy + self.databases
 
     @property
     def namer(self) -> Namer:
@@ -203,7 +226,7 @@ def _parse_document(layers: Layers, *, project: str, stack: str, region: str, en
         rollback_ack=rollback_ack,
         alert_email=alert_email,
         budget=parse_budget(doc.section("budget")),
-        usage=parse_usage(doc.section("usage")),
+        usage=parse_usage(doc.section("usage"), tuple(s.name for s in serverless.services)),
         network=network,
         storage=parse_storage(doc.section("storage"), settings),
         secrets=secrets,
@@ -228,10 +251,17 @@ def _parse_document(layers: Layers, *, project: str, stack: str, region: str, en
                                   traffic.front_door.health_check_path),
         placeholders=find_placeholders(layers.merged),
         migrations=parse_migrations(doc.section("migrations")),
+        existing=parse_existing(doc.section("existing"), region),
+        pre_traffic=parse_pre_traffic(doc.section("preTraffic")),
+        databases=parse_databases(doc, settings, app),
+        queues=parse_queues(doc, settings),
+        workers=parse_workers(doc, settings),
     )
+    check_databases(config.all_databases)
     doc.finish()
     _check_colors(config)
     _check_data(config)
+    _check_pre_traffic(config)
     return config
 
 
@@ -293,6 +323,54 @@ def _check_colors(cfg: StackConfig) -> None:
         if cfg.blue_ecs is not None and cfg.blue_ecs.cdn is not None and record not in cfg.blue_ecs.cdn.aliases:
             raise ConfigError("traffic.blue.cdn.aliases", f"the front door weights {record!r}, which blue's "
                               "distribution does not list as an alternate domain name", f"add {record}")
+    _check_extra_names(cfg, needs)
+
+
+def _check_extra_names(cfg: StackConfig, needs: dict[GreenEndpoint, tuple[str, Any]]) -> None:
+    """traffic.frontDoor.extraNames (route53): each name's green endpoint exists and answers for the name.
+
+    CloudFront refuses a Host it does not list as an alternate domain name (CloudFront developer guide,
+    "Use custom URLs by adding alternate domain names"); an API Gateway custom domain answers only for
+    its own name; a weighted set shares one record type, so an alias (A) blue needs an alias green.
+    """
+    t = cfg.traffic
+    if t.kind is not FrontDoorKind.ROUTE53:
+        return
+    for n in t.front_door.extra_names:
+        key = f"traffic.frontDoor.extraNames.{n.key}"
+        endpoint = n.green_endpoint or t.green.endpoint
+        section, value = needs.get(endpoint, (endpoint.value, None))
+        if value is None:
+            built = [e.value for e, (_, v) in needs.items() if v is not None]
+            raise ConfigError(f"{key}.green.endpoint", f"{endpoint.value} needs the profile's {section} section",
+                              " | ".join(built) or "none: the profile builds no green endpoint")
+        blue = n.blue or t.blue
+        blue_alias = bool(blue.targets) or blue.zone_id is not None or blue.variant is BlueVariant.ECS
+        names: tuple[str, tuple[str, ...]] | None = {
+            GreenEndpoint.CDN: ("cdn.aliases", cfg.cdn.aliases if cfg.cdn else ()),
+            GreenEndpoint.FRONTEND: ("frontend.aliases", cfg.frontend.aliases if cfg.frontend else ()),
+            GreenEndpoint.EDGE: ("edge.domainName", (cfg.edge.domain_name,) if cfg.edge.domain_name else ()),
+        }.get(endpoint)
+        api = cfg.serverless.http_api
+        if endpoint is GreenEndpoint.HTTP_API and api is not None:
+            if api.domain_name is None and blue_alias:
+                raise ConfigError(f"{key}.green.endpoint", "blue's records for this name are A records (IPs or an "
+                                  "alias), so green's must be an alias A record too, and the HTTP API has one only "
+                                  "with a custom domain", "httpApi.domainName + httpApi.certificateArn, or edge")
+            names = ("httpApi.domainName", (api.domain_name,)) if api.domain_name else None
+        if names is not None and n.record_name not in names[1]:
+            raise ConfigError(names[0], f"traffic.frontDoor.extraNames.{n.key} weighs {n.record_name!r}, which "
+                              f"green's {endpoint.value} does not answer for", f"{n.record_name} in {names[0]}")
+
+
+def _check_pre_traffic(cfg: StackConfig) -> None:
+    """preTraffic names one of green's services; the promotion gate may require it only when it exists."""
+    if cfg.traffic.green.variant is GreenVariant.ECS:
+        services = {cfg.container.name: 0} if cfg.container is not None else {}
+    else:
+        services = {s.name: s.timeout_seconds for s in cfg.serverless.services}
+    required = cfg.promotion.pre_traffic_required if cfg.promotion is not None else False
+    check_pre_traffic(cfg.pre_traffic, services, cfg.traffic.green.variant.value, required)
 
 
 def _check_data(cfg: StackConfig) -> None:
@@ -303,10 +381,8 @@ def _check_data(cfg: StackConfig) -> None:
         return
     stores: dict[str, tuple[str, ...]] = {t.ref_key: () for t in cfg.tables}
     stores |= {f"bucket:{b.purpose}": () for b in cfg.storage.buckets}
-    if cfg.aurora is not None:
-        stores["database:main"] = ("postgres",)
-    if cfg.postgres is not None:
-        stores[cfg.postgres.ref_key] = ("postgres",)
+    for db in cfg.all_databases:  # database:<name> -> its engine family (postgres | mysql)
+        stores[db.ref_key] = (ENGINES[db.engine].family,)
     check_targets(cfg.migrations, stores, {t.ref_key: tuple(k for k in (t.hash_key, t.range_key) if k)
                                            for t in cfg.tables})
     for d in cfg.migrations:
@@ -319,9 +395,19 @@ def _check_data(cfg: StackConfig) -> None:
         if src.network is NetworkPath.TLS and cfg.network.nat_mode is NatMode.NONE:
             raise ConfigError(f"migrations.{d.name}.source.network", "tls reaches a public endpoint from private "
                               "subnets, which natMode none cannot", "peering | vpc, or network.natMode instance")
-        if d.target == "database:main" and src.engine != "postgres" and d.method is not Method.SHARED:
+        family = (stores.get(d.target) or ("",))[0]
+        want = "postgres" if src.engine == "postgres" else "mysql"
+        if d.target_kind == "database" and family != want and d.method is not Method.SHARED:
+            # DMS copies homogeneously here (PostgreSQL -> PostgreSQL, MySQL/MariaDB -> MySQL); a change of
+            # engine needs a schema conversion this platform does not plan.
+            fitting = sorted(k for k, v in stores.items() if k.startswith("database:") and v == (want,))
+            engines = "postgres | aurora-postgresql" if want == "postgres" else "mysql | aurora-mysql"
+            others = [*fitting, f"a databases: entry of engine {engines}"]
+            if want == "mysql":
+                others.append("a table:<Name> target")
             raise ConfigError(f"migrations.{d.name}.source.engine", f"{src.engine} cannot be copied into "
-                              "database:main, a PostgreSQL database", "postgres, or a table:<Name> target")
+                              f"{d.target}, a {'PostgreSQL' if family == 'postgres' else 'MySQL'} database "
+                              "(DMS copies homogeneously here)", " | ".join(others))
     writes = {s.name: tuple(k for k, a in s.uses.items() if a == "write") for s in cfg.serverless.services}
     if cfg.container is not None:
         writes["app"] = tuple(k for k, a in cfg.container.uses if a.value == "write")

@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from components.specs.storage import (
+    BucketConfig,
+    LifecycleConfig,
+    StorageConfig,
+)
 from cutover.config.environment import EnvironmentSettings
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
 
 _PURPOSE_HELP = "lowercase letters, digits and hyphens, starting with a letter, at most 20 characters"
-
-
-@dataclass(frozen=True)
-class LifecycleConfig:
-    expire_days: int | None  # delete current objects after N days (temp buckets)
-    glacier_after_days: int | None  # transition current objects to Glacier Flexible Retrieval
-    noncurrent_expire_days: int | None  # delete old versions (versioned buckets)
-    abort_incomplete_upload_days: int
-
-
-@dataclass(frozen=True)
-class BucketConfig:
-    purpose: str  # logical key: "receipts", "temp"; part of the physical name
-    versioning: bool
-    lifecycle: LifecycleConfig
-    cors_origins: tuple[str, ...]
-    cors_methods: tuple[str, ...]
-    retain: bool  # retain_on_delete + protect: the bucket outlives the stack
-
-
-@dataclass(frozen=True)
-class StorageConfig:
-    buckets: tuple[BucketConfig, ...]
-
-    def bucket(self, purpose: str) -> BucketConfig:
-        for b in self.buckets:
-            if b.purpose == purpose:
-                return b
-        raise KeyError(purpose)
 
 
 def _optional_days(r: Reader, name: str, maximum: int = 36500) -> int | None:

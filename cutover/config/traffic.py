@@ -8,6 +8,10 @@ One knob moves traffic: ``cutover:greenWeight`` (0..100). This section says *whe
   published version (green) and the pinned stable version (``stableVersions``);
 * ``frontDoor.kind: none``: no front door (a stack that only builds one side).
 
+``frontDoor.extraNames`` (alb and route53 kinds) weighs more names besides ``recordName`` (a site and
+its API), keyed by a label: each gets its own weighted records or host-header rule, all moved by the
+same ``greenWeight`` and reset by the same rollback.
+
 Hosted zone ids, certificate ARNs, IPs and VPC ids in profiles are placeholders the operator
 replaces before deploying; ``TrafficConfig.placeholders()`` names the ones still in place.
 """
@@ -16,19 +20,31 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
 
+from components.specs.traffic import (  # noqa: F401  (moved there; this module re-exports them)
+    PLACEHOLDER_ACCOUNT,
+    PLACEHOLDER_ZONE,
+    TLS13_POLICY,
+    BlueConfig,
+    BlueDatabase,
+    BlueVariant,
+    FrontDoorConfig,
+    FrontDoorKind,
+    GreenConfig,
+    GreenEndpoint,
+    GreenVariant,
+    PeeringConfig,
+    RollbackConfig,
+    TrafficConfig,
+    WeightedName,
+)
 from cutover.config.reader import Reader
 from cutover.errors import ConfigError
 from cutover.weights import validate_stages
 
-TLS13_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 DEFAULT_STAGES = (10, 50, 100)
-PLACEHOLDER_ZONE = "Z0000000000000000000000"
-PLACEHOLDER_ACCOUNT = "111111111111"
 _ZONE = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _ACM = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):([0-9]{12}):certificate/[A-Za-z0-9-]+$")
 _VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
@@ -39,143 +55,10 @@ _RDS_ID = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
 ECS_SECTIONS = ("container", "containers", "alb", "cdn")  # an ecs blue, parsed by cutover.config.blue
 
 
-class FrontDoorKind(Enum):
-    ALB = "alb"
-    ROUTE53 = "route53"
-    ALIAS = "alias"
-    NONE = "none"
-
-
-class BlueVariant(Enum):
-    EXTERNAL = "external"  # not managed by this stack: DNS name or private IPs
-    ECS = "ecs"  # built by this stack with the ECS variant (traffic.blue.container)
-    NONE = "none"
-
-
-class GreenVariant(Enum):
-    SERVERLESS = "serverless"
-    ECS = "ecs"
-
-
-class GreenEndpoint(Enum):
-    """Which part of green the front door points at."""
-
-    HTTP_API = "httpApi"  # the HTTP API's custom domain (or its execute-api hostname)
-    FRONTEND = "frontend"  # the S3 + CloudFront static site
-    EDGE = "edge"  # the CloudFront distribution in front of the HTTP API
-    ALB = "alb"  # the ECS variant's load balancer
-    CDN = "cdn"  # the ECS variant's CloudFront distribution
-    LAMBDA = "lambda"  # one service's live alias as an ALB target (alb kind)
-
-
 _ENDPOINTS = {
     GreenVariant.SERVERLESS: (GreenEndpoint.HTTP_API, GreenEndpoint.FRONTEND, GreenEndpoint.EDGE),
     GreenVariant.ECS: (GreenEndpoint.ALB, GreenEndpoint.CDN),
 }
-
-
-@dataclass(frozen=True)
-class PeeringConfig:
-    """Same-account VPC peering to the legacy VPC blue runs in (alb kind with IP targets)."""
-
-    peer_vpc_id: str
-    peer_cidr: str
-    peer_route_table_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class FrontDoorConfig:
-    kind: FrontDoorKind
-    zone_id: str | None  # route53: required; alb: optional alias record for the load balancer
-    record_name: str | None
-    ttl: int  # weighted CNAME/A records (alias records have none)
-    health_check_path: str  # green's health check (ALB target group, Route 53 health check)
-    certificate_arn: str | None  # alb: ACM certificate in the stack's region
-    ssl_policy: str = TLS13_POLICY
-
-
-@dataclass(frozen=True)
-class BlueDatabase:
-    """A database blue owns that this stack does not manage: the cleanup path archives it."""
-
-    identifier: str  # RDS instance or Aurora cluster identifier
-    cluster: bool
-
-
-@dataclass(frozen=True)
-class BlueConfig:
-    variant: BlueVariant
-    dns_name: str | None = None  # external: the current host (CNAME target, health-checked)
-    zone_id: str | None = None  # external: the DNS name's alias zone (e.g. an ALB's) for alias A records
-    targets: tuple[str, ...] = ()  # external: private IPs (ALB ip targets, or A record values)
-    port: int = 443
-    protocol: str = "HTTPS"
-    health_check_path: str = "/"
-    peering: PeeringConfig | None = None
-    # ecs: the raw container/containers/alb/cdn sections, parsed by cutover.config.blue
-    ecs_sections: Mapping[str, Any] | None = None
-    databases: tuple[BlueDatabase, ...] = ()  # blue's RDS, snapshotted and exported when blue retires
-
-
-@dataclass(frozen=True)
-class GreenConfig:
-    variant: GreenVariant
-    endpoint: GreenEndpoint
-    service: str | None = None  # alb kind: the service behind the Lambda target group
-
-
-@dataclass(frozen=True)
-class RollbackConfig:
-    """Automatic rollback triggers; a threshold of None means no such alarm. Periods are 60 s and the
-    minutes are consecutive breaching minutes (evaluation periods = datapoints to alarm)."""
-
-    error_rate_percent: float | None = None  # green's load balancer 5xx share
-    error_rate_minutes: int = 5
-    latency_ms: int | None = None  # green's average target response time
-    latency_minutes: int = 5
-    lambda_error_percent: float | None = None  # sum(Errors) / sum(Invocations) of green's functions
-    lambda_error_minutes: int = 5
-    api5xx_percent: float | None = None  # API Gateway 5xx / Count of green's HTTP API
-    api5xx_minutes: int = 5
-    # Reserve 1 concurrent execution for the rollback Lambda (reservedConcurrentExecutions): it can
-    # then never be throttled by the rest of the account. Off by default: AWS keeps at least 100
-    # executions unreserved, so on an account with the new-account quota (as low as 10) the
-    # reservation is refused (docs/runbooks/rollback.md).
-    reserve_concurrency: bool = False
-
-    @property
-    def any(self) -> bool:
-        return any(v is not None for v in (self.error_rate_percent, self.latency_ms, self.lambda_error_percent,
-                                           self.api5xx_percent))
-
-
-@dataclass(frozen=True)
-class TrafficConfig:
-    stages: tuple[int, ...]
-    front_door: FrontDoorConfig
-    blue: BlueConfig
-    green: GreenConfig
-    rollback: RollbackConfig
-    stable_versions: Mapping[str, str] = field(default_factory=dict)  # alias kind: service -> version
-
-    @property
-    def kind(self) -> FrontDoorKind:
-        return self.front_door.kind
-
-    def placeholders(self) -> list[str]:
-        """Keys still holding the obvious placeholders profiles ship with."""
-        found = []
-        if self.front_door.zone_id == PLACEHOLDER_ZONE:
-            found.append("traffic.frontDoor.zoneId")
-        if self.front_door.certificate_arn and f":{PLACEHOLDER_ACCOUNT}:" in self.front_door.certificate_arn:
-            found.append("traffic.frontDoor.certificateArn")
-        if self.blue.zone_id == PLACEHOLDER_ZONE:
-            found.append("traffic.blue.zoneId")
-        if self.blue.dns_name and self.blue.dns_name.endswith(".example.com"):
-            found.append("traffic.blue.dnsName")
-        if self.blue.peering and set(self.blue.peering.peer_vpc_id[4:]) == {"0"}:
-            found.append("traffic.blue.peering.peerVpcId")
-        return found
 
 
 def parse_traffic(doc: Reader, *, green_weight: int, retire: str, region: str, vpc_cidr: str,
@@ -187,9 +70,12 @@ def parse_traffic(doc: Reader, *, green_weight: int, retire: str, region: str, v
     """
     r = doc.section("traffic")
     stages = _stages(r)
-    fd = _front_door(r.section("frontDoor"), region)
+    fd_reader = r.section("frontDoor")
+    extra_reader = fd_reader.section("extraNames")
+    fd = _front_door(fd_reader, region)
     blue = _blue(r.section("blue"), fd.kind, vpc_cidr)
     green = _green(r.section("green"), fd.kind, services)
+    fd = replace(fd, extra_names=_extra_names(extra_reader, fd, green, region, vpc_cidr, services))
     rollback = _rollback(r.section("rollback"))
     stable = _stable_versions(r, services)
     r.finish()
@@ -244,6 +130,127 @@ def _front_door(r: Reader, region: str) -> FrontDoorConfig:
     if record_name is not None:
         record_name = record_name.rstrip(".").lower()
     return FrontDoorConfig(kind, zone_id, record_name, ttl, health, cert, policy)
+
+
+_NAME_KEY = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
+EXTRA_NAME_KINDS = (FrontDoorKind.ALB, FrontDoorKind.ROUTE53)
+
+
+def _extra_names(r: Reader, fd: FrontDoorConfig, green: GreenConfig, region: str, vpc_cidr: str,
+                 services: tuple[str, ...]) -> tuple[WeightedName, ...]:
+    """``frontDoor.extraNames: {<key>: {recordName, zoneId?, blue?, green, healthCheckPath?, certificateArn?}}``.
+
+    Keyed by a label, never a list position: adding a name never renames another's resources, and an
+    environment overlay can change one name's recordName key by key.
+    """
+    kind = fd.kind
+    keys = r.keys()
+    if keys and kind not in EXTRA_NAME_KINDS:
+        why = ("the alias front door weighs Lambda versions behind each service's live alias, not names"
+               if kind is FrontDoorKind.ALIAS else "frontDoor.kind none builds no front door")
+        raise ConfigError(r.path, why, "remove extraNames, or frontDoor.kind: " +
+                          " | ".join(k.value for k in EXTRA_NAME_KINDS))
+    seen: dict[str, str] = {fd.record_name: f"{r.path.rsplit('.', 1)[0]}.recordName"} if fd.record_name else {}
+
+    def one(key: str, e: Reader) -> WeightedName:
+        if not _NAME_KEY.match(key):
+            raise ConfigError(e.path, f"{key!r} is not a name key", "1-30 lowercase letters, digits and hyphens, "
+                              "starting with a letter (it keys the name's resources), e.g. api")
+        name = e.string("recordName", pattern=lambda v: bool(_HOST.match(v)),
+                        describe="a fully qualified domain name such as api.example.com").rstrip(".").lower()
+        if name in seen:
+            raise ConfigError(e.key("recordName"), f"{name} is already weighed by {seen[name]}",
+                              "a name no other entry of traffic.frontDoor (recordName, extraNames) weighs")
+        seen[name] = e.key("recordName")
+        own_zone = e.string("zoneId", None, pattern=lambda v: bool(_ZONE.match(v)),
+                            describe="a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
+        if own_zone is None and fd.zone_id is not None and fd.record_name and _shared_labels(name, fd.record_name) < 2:
+            # A record must lie in its hosted zone's domain (Route 53 ChangeResourceRecordSets refuses it with
+            # InvalidChangeBatch "RRSet ... is not permitted in zone ..."). The front door's zone holds recordName,
+            # so a name sharing less than its last two labels with recordName cannot be in that zone.
+            raise ConfigError(e.key("zoneId"), f"{name} is not in the domain of {fd.record_name}, so it cannot be in "
+                              "the front door's hosted zone", f"the hosted zone id of {name}")
+        zone = own_zone or fd.zone_id
+        health = e.string("healthCheckPath", None, pattern=lambda v: v.startswith("/"), describe="a path: /health")
+        cert = _certificate(e, region)
+        blue = _blue(e.section("blue"), kind, vpc_cidr) if e.has("blue") else e.raw("blue", None)
+        g = e.section("green")
+        endpoint_raw = g.string("endpoint", None, choices=[x.value for x in GreenEndpoint])
+        service = g.string("service", None)
+        g.finish()
+        endpoint = GreenEndpoint(endpoint_raw) if endpoint_raw is not None else None
+        if kind is FrontDoorKind.ROUTE53:
+            allowed = _ENDPOINTS[green.variant]
+            endpoint = endpoint or green.endpoint
+            if endpoint not in allowed:
+                raise ConfigError(g.key("endpoint"), f"a {green.variant.value} green has no {endpoint.value} "
+                                  "endpoint to weigh by DNS", " | ".join(x.value for x in allowed))
+            if service is not None:
+                raise ConfigError(g.key("service"), "only the alb front door forwards a name to one service",
+                                  f"endpoint: {' | '.join(x.value for x in allowed)}")
+            if cert is not None:
+                raise ConfigError(e.key("certificateArn"), "the route53 front door terminates no TLS: the "
+                                  "endpoint's own certificate must cover the name", "remove certificateArn")
+            if blue is not None:
+                if blue.variant is not BlueVariant.EXTERNAL:
+                    raise ConfigError(e.key("blue.variant"), "a name's own blue is an endpoint this stack only "
+                                      "weighs; an ecs blue is traffic.blue itself",
+                                      "external, or omit blue to weigh the name against traffic.blue")
+                if blue.databases:
+                    raise ConfigError(e.key("blue.databases"), "blue's databases are declared once",
+                                      "traffic.blue.databases")
+        else:  # alb
+            if blue is not None:
+                raise ConfigError(e.key("blue"), "the alb front door forwards every name's blue share to blue's "
+                                  "one target group (the servers see the Host header)",
+                                  "omit blue (traffic.blue's targets serve every name)")
+            if endpoint not in (None, GreenEndpoint.LAMBDA):
+                raise ConfigError(g.key("endpoint"), "the alb front door forwards a name's green share to one "
+                                  "service's live alias", GreenEndpoint.LAMBDA.value)
+            if service is None or service not in services:
+                raise ConfigError(g.key("service"), "the alb front door forwards the name's green share to this "
+                                  "service's live alias" + (f"; unknown service {service!r}" if service else ""),
+                                  " | ".join(services) or "a service declared under services")
+            endpoint = GreenEndpoint.LAMBDA
+        return WeightedName(key, name, zone, blue, endpoint, service, health, cert)
+
+    return _each(r, one)
+
+
+def _shared_labels(a: str, b: str) -> int:
+    """How many trailing DNS labels two names share (``api.example.com``, ``example.com``: 2)."""
+    n = 0
+    for x, y in zip(reversed(a.split(".")), reversed(b.split(".")), strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _each(r: Reader, parse: Callable[[str, Reader], WeightedName]) -> tuple[WeightedName, ...]:
+    """``parse(key, section)`` for every key of ``r`` (a mapping of sections), each section finished."""
+    items = []
+    for key in r.keys():  # noqa: SIM118 (Reader.keys, not a dict)
+        inner = r.section(key)
+        items.append(parse(key, inner))
+        inner.finish()
+    r.finish()
+    return tuple(items)
+
+
+def _certificate(r: Reader, region: str) -> str | None:
+    """``certificateArn``: an ACM certificate in the load balancer's own region, or None."""
+    cert = r.string("certificateArn", None)
+    if cert is None:
+        return None
+    m = _ACM.match(cert)
+    if not m:
+        raise ConfigError(r.key("certificateArn"), f"{cert!r} is not an ACM certificate ARN",
+                          "arn:aws:acm:<region>:<account>:certificate/<id>")
+    if m.group(1) != region:
+        raise ConfigError(r.key("certificateArn"), f"the certificate is in {m.group(1)}, but a load balancer "
+                          f"only uses certificates from its own region", f"a certificate in {region}")
+    return cert
 
 
 def _blue(r: Reader, kind: FrontDoorKind, vpc_cidr: str) -> BlueConfig:

@@ -59,13 +59,19 @@ def main(argv: list[str] | None = None) -> int:
         print(mermaid(plan))
         return 0
     env = str(settings.config.get("cutover:environment", "dev"))
-    doc: dict[str, Any] = {"elapsedSeconds": round(elapsed, 3), "environment": env}
-    text: list[str] = [_header(settings, env, elapsed, len(plan))]
+    # The run time goes to stderr: stdout is the plan itself, byte-identical between two runs of the
+    # same configuration (so it can be diffed and committed; see tests/unit/test_plan_determinism.py).
+    print(f"planned {len(plan)} registrations in {elapsed:.2f}s", file=sys.stderr)
+    doc: dict[str, Any] = {"environment": env}
+    text: list[str] = [_header(settings, env, len(plan))]
     if not args.no_tree:
         text += ["", render.tree(plan)]
     text += ["", render.summary(plan), "", render.gates(plan), "", render.data(plan)]
     doc["promotionGates"] = render.gate_plan(plan)
     doc["dataPlan"] = render.data_plan(plan)
+    if render.existing(plan):
+        text += ["", str(render.existing(plan))]
+        doc["existing"] = plan.stack_outputs.get("existing")
     status = 0
 
     if args.diffs:
@@ -85,14 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_policy:
             verdicts = guard.evaluate(plan, env)
             text += ["", _policy_text(verdicts)]
-            doc["violations"] = [v.__dict__ for v in verdicts.violations]
+            doc["violations"] = [v.__dict__ for v in sorted(verdicts.violations, key=_violation_key)]
             if verdicts.mandatory:
                 status = 1
         if not args.no_cost:
             report = guard.estimate(plan)
             text += ["", _cost_text(report, plan)]
             doc["cost"] = {"totalUsd": round(report.total_usd, 2),
-                           "lines": [line.__dict__ for line in report.lines]}
+                           "lines": [line.__dict__ for line in sorted(report.lines, key=_cost_key)]}
             from cutover_guard.cost import overlap  # importable once guard has put policy/ on the path
 
             parallel = overlap(report, guard.usage_of(plan))  # the parallel run, apart from the steady state
@@ -106,12 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
-def _header(s: StackSettings, env: str, elapsed: float, count: int) -> str:
+def _header(s: StackSettings, env: str, count: int) -> str:
     c = s.config
     return (f"Cutover offline plan: project {s.project}, stack {s.stack}, profile {c.get('cutover:profile')}, "
             f"environment {env}, region {s.region}\n"
             f"greenWeight {c.get('cutover:greenWeight', 0)}, retire {c.get('cutover:retire', 'none')}; "
-            f"{count} registrations in {elapsed:.2f}s under mocks (no credentials, no CLI)"
+            f"{count} registrations under mocks (no credentials, no CLI)"
             + (f"\nESC environments imported by the stack (not resolved offline): {', '.join(s.environments)}"
                if s.environments else ""))
 
@@ -123,11 +129,24 @@ def _policy_text(verdicts: Any) -> str:
     lines = [f"Policies (cutover-guard with {verdicts.config_file.name}): {len(mandatory)} mandatory, "
              f"{len(vs) - len(mandatory) - len(suppressed)} advisory, {len(suppressed)} suppressed (waived with "
              "a reason)"]
-    order = {"mandatory": 0, "advisory": 1, "suppressed": 2}
-    for v in sorted(vs, key=lambda v: (order.get(v.level, 1), v.policy)):
+    for v in sorted(vs, key=_violation_key):
         where = v.urn.split("::")[-1] if v.urn else "stack"
         lines.append(f"  {v.level:<9} {v.policy:<34} {where}: {v.message}")
     return "\n".join(lines)
+
+
+_LEVEL_ORDER = {"mandatory": 0, "advisory": 1, "suppressed": 2}
+
+
+def _violation_key(v: Any) -> tuple[int, str, str, str]:
+    """Level, policy, resource URN, message: a total order, so two runs print the same bytes (the pack
+    sees resources in registration order, which varies between runs; see render.in_stable_order)."""
+    return (_LEVEL_ORDER.get(v.level, 1), v.policy, v.urn or "", v.message)
+
+
+def _cost_key(line: Any) -> tuple[float, str, str, str]:
+    """Largest first, then by name, detail and URN: equal amounts (one alarm per function) tie often."""
+    return (-line.monthly_usd, line.name, line.detail, line.urn)
 
 
 def _cost_text(report: Any, plan: Any) -> str:
@@ -136,7 +155,7 @@ def _cost_text(report: Any, plan: Any) -> str:
     profile = plan.of_type(PROFILE_TYPE)
     budget = profile[0].inputs.get("budgetMonthlyUsd") if profile else None
     head = f"Monthly cost estimate: ${report.total_usd:,.2f}" + (f" (budget ${budget:,.2f})" if budget else "")
-    rows = sorted((ln for ln in report.lines if ln.monthly_usd > 0.005), key=lambda ln: -ln.monthly_usd)
+    rows = sorted((ln for ln in report.lines if ln.monthly_usd > 0.005), key=_cost_key)
     body = [f"  ${ln.monthly_usd:>9,.2f}  {ln.name:<40} {ln.detail}" for ln in rows]
     return "\n".join([head, *body])
 

@@ -18,7 +18,11 @@ from cutover.plan.engine import before_exit, run_program
 from cutover.plan.model import Plan
 from cutover.plan.project import ROOT, load_stack
 
-PROFILES = ("pos-serverless", "tracetrack-ecs", "yoga-serverless", "waiterix-serverless", "persona-serverless")
+PROFILES = (
+    "pos-serverless", "tracetrack-ecs", "yoga-serverless", "waiterix-serverless", "persona-serverless",
+    # the next teams (issue 15): a Django + Celery app from Heroku, a Rails monolith from EC2
+    "django-serverless", "rails-ecs",
+)
 README = ROOT / "README.md"
 
 

@@ -15,6 +15,15 @@ resolves, through ``typing.get_type_hints``, which evaluates the strings in the 
 namespace, so every type it reads is the same object as before. ``tests/unit/test_fastimport.py``
 holds plans made with and without the loader against each other.
 
+Package ``__init__`` files of ``pulumi_aws`` are also cached with their ``from .module import *``
+lines made lazy (``lazy_package_source``): a plan then loads the few dozen resource modules it uses,
+not every module of each service package it touches (about a tenth of a warm plan).
+
+The project's own packages (``PLAIN``) go through the same cache with their ordinary compile flags
+(same code as a normal import): Python writes no ``__pycache__`` when ``PYTHONDONTWRITEBYTECODE`` is
+set, as on the CI and benchmark machines, and then every plan compiled the project's 120-odd modules
+from source again, about a tenth of a warm plan.
+
 It is used only by the offline plan commands (``python -m cutover.plan``, ``cutover.plan.bench``).
 The real program under ``pulumi preview``/``pulumi up`` imports the SDK the ordinary way, and nothing
 here is written where an ordinary import would read it: the loader keeps its bytecode in a cache of
@@ -29,6 +38,7 @@ it missed to a detached ``python -m cutover.plan.fastimport`` that compiles them
 from __future__ import annotations
 import __future__
 
+import ast
 import fcntl
 import importlib.abc
 import importlib.machinery
@@ -42,10 +52,15 @@ from pathlib import Path
 from types import CodeType, ModuleType
 
 PACKAGES = ("pulumi_aws",)  # generated SDKs whose annotations nothing reads during a plan
+PLAIN = ("components", "cutover", "cutover_guard", "functions")  # the project: cached, compiled as usual
 _FLAGS = __future__.annotations.compiler_flag
 _MAGIC = importlib.util.MAGIC_NUMBER
-_HEADER = len(_MAGIC) + 16  # magic number, source mtime_ns (8 bytes), source size (8 bytes)
+# What this loader does to a module beyond the compile flags; a new value makes every older entry stale.
+# 2: pulumi_aws package __init__ files import their resource modules lazily (lazy_package_source).
+_FORMAT = (2).to_bytes(4, "little")
+_HEADER = len(_MAGIC) + 20  # magic number, format, source mtime_ns (8 bytes), source size (8 bytes)
 missed: list[str] = []  # modules this process imported the ordinary way (not yet in the cache)
+missed_plain: list[str] = []  # the same for PLAIN packages
 
 
 def cache_dir() -> Path:
@@ -56,13 +71,17 @@ def cache_dir() -> Path:
 
 def _stamp(source: str) -> bytes:
     st = os.stat(source)
-    return _MAGIC + st.st_mtime_ns.to_bytes(8, "little") + st.st_size.to_bytes(8, "little")
+    return _MAGIC + _FORMAT + st.st_mtime_ns.to_bytes(8, "little") + st.st_size.to_bytes(8, "little")
 
 
-def cached_code(fullname: str, source: str, cache: Path) -> CodeType | None:
-    """The module's postponed-annotation code from the cache, if it is there and current."""
+def _entry(fullname: str, cache: Path, plain: bool) -> Path:
+    return cache / (f"{fullname}.plain.pyc" if plain else f"{fullname}.pyc")
+
+
+def cached_code(fullname: str, source: str, cache: Path, plain: bool = False) -> CodeType | None:
+    """The module's code from the cache (postponed annotations unless ``plain``), if there and current."""
     try:
-        data = (cache / f"{fullname}.pyc").read_bytes()
+        data = _entry(fullname, cache, plain).read_bytes()
     except OSError:
         return None
     if data[:_HEADER] != _stamp(source):
@@ -71,60 +90,129 @@ def cached_code(fullname: str, source: str, cache: Path) -> CodeType | None:
     return code if isinstance(code, CodeType) else None
 
 
-def compile_into_cache(fullname: str, source: str, cache: Path) -> None:
-    """Compile ``source`` with postponed annotations and store it atomically (concurrent runs are safe)."""
+def compile_into_cache(fullname: str, source: str, cache: Path, plain: bool = False) -> None:
+    """Compile ``source`` (postponed annotations unless ``plain``) and store it atomically (concurrent
+    runs are safe)."""
     stamp = _stamp(source)
-    code = compile(Path(source).read_bytes(), source, "exec", flags=_FLAGS, dont_inherit=True)
+    text: str | bytes = Path(source).read_bytes()
+    if not plain and Path(source).name == "__init__.py":
+        text = lazy_package_source(Path(source)) or text
+    code = compile(text, source, "exec", flags=0 if plain else _FLAGS, dont_inherit=True)
     cache.mkdir(parents=True, exist_ok=True)
-    target = cache / f"{fullname}.pyc"
+    target = _entry(fullname, cache, plain)
     partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     partial.write_bytes(stamp + marshal.dumps(code))
     os.replace(partial, target)
 
 
-class _Loader(importlib.machinery.SourceFileLoader):
-    """A source loader that prefers the cache's postponed-annotation code."""
+def lazy_package_source(init: Path) -> str | None:
+    """A generated package's ``__init__`` with its ``from .module import *`` lines made lazy (PEP 562).
 
-    def __init__(self, fullname: str, path: str, cache: Path) -> None:
+    Each ``pulumi_aws`` service package imports every resource and data-source module it has (``ec2``
+    alone over a hundred) so that ``aws.ec2.Vpc`` works; a plan uses a few dozen of the 1,500. Here the
+    package maps each name those modules export (their ``__all__``, read from the source) to its module
+    and imports the module on first access, binding the same object the star import would have bound.
+    ``_inputs``, ``_enums`` and ``outputs`` stay eager, as does everything else in the file. None (the
+    ordinary code) when the file does not have that shape.
+    """
+    tree = ast.parse(init.read_bytes())
+    lazy: dict[str, str] = {}
+    kept: list[ast.stmt] = []
+    for node in tree.body:
+        if (isinstance(node, ast.ImportFrom) and node.level == 1 and node.module and len(node.names) == 1
+                and node.names[0].name == "*" and not node.module.startswith("_")):
+            names = _exported(init.parent / f"{node.module}.py")
+            if names is None:
+                return None
+            lazy.update(dict.fromkeys(names, node.module))  # a later star import wins, as it would
+            continue
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            return None
+        kept.append(node)
+    if not lazy:
+        return None
+    tree.body = kept
+    return ast.unparse(tree) + f"""
+
+_LAZY_NAMES = {lazy!r}
+
+
+def __getattr__(name):
+    module = _LAZY_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {{__name__!r}} has no attribute {{name!r}}")
+    import importlib
+    value = getattr(importlib.import_module(f"{{__name__}}.{{module}}"), name)
+    globals()[name] = value
+    return value
+"""
+
+
+def _exported(path: Path) -> list[str] | None:
+    """A module's literal ``__all__`` (what ``import *`` binds), or None."""
+    if not path.is_file():
+        return None
+    for node in ast.parse(path.read_bytes()).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            try:
+                names = ast.literal_eval(node.value)
+            except ValueError:
+                return None
+            return [str(n) for n in names]
+    return None
+
+
+class _Loader(importlib.machinery.SourceFileLoader):
+    """A source loader that prefers the cache's code."""
+
+    def __init__(self, fullname: str, path: str, cache: Path, plain: bool = False) -> None:
         super().__init__(fullname, path)
         self._cache = cache
+        self._plain = plain
 
     def get_code(self, fullname: str) -> CodeType:
-        code = cached_code(fullname, self.get_filename(fullname), self._cache)
+        code = cached_code(fullname, self.get_filename(fullname), self._cache, self._plain)
         if code is not None:
             return code
-        missed.append(fullname)
+        (missed_plain if self._plain else missed).append(fullname)
         ordinary = super().get_code(fullname)  # the usual .pyc: eager annotations, same behaviour
         assert ordinary is not None  # a source loader always has code for a module it found
         return ordinary
 
 
 class _Finder(importlib.abc.MetaPathFinder):
-    def __init__(self, packages: Sequence[str], cache: Path) -> None:
+    def __init__(self, packages: Sequence[str], cache: Path, plain: Sequence[str] = ()) -> None:
         self._packages = tuple(packages)
         self._prefixes = tuple(f"{p}." for p in packages)
+        self._plain = tuple(plain)
+        self._plain_prefixes = tuple(f"{p}." for p in plain)
         self._cache = cache
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
-        if fullname not in self._packages and not fullname.startswith(self._prefixes):
+        if fullname in self._packages or fullname.startswith(self._prefixes):
+            plain = False
+        elif fullname in self._plain or fullname.startswith(self._plain_prefixes):
+            plain = True
+        else:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or type(spec.loader) is not importlib.machinery.SourceFileLoader or spec.origin is None:
             return spec  # extension modules, namespace packages: the ordinary machinery
-        spec.loader = _Loader(fullname, spec.origin, self._cache)
+        spec.loader = _Loader(fullname, spec.origin, self._cache, plain)
         return spec
 
 
-def install(packages: Sequence[str] = PACKAGES, cache: Path | None = None) -> bool:
+def install(packages: Sequence[str] = PACKAGES, cache: Path | None = None, plain: Sequence[str] = PLAIN) -> bool:
     """Put the finder first on ``sys.meta_path``; False (and nothing done) if a package is already imported.
 
     Must run before anything imports the SDK, or a package would be half one way and half the other:
-    the plan commands call it before their other imports.
+    the plan commands call it before their other imports. ``plain`` packages already imported (this
+    module's own) simply stay as they are: their code is the same either way.
     """
     if any(p in sys.modules for p in packages) or any(isinstance(f, _Finder) for f in sys.meta_path):
         return False
-    sys.meta_path.insert(0, _Finder(packages, cache or cache_dir()))
+    sys.meta_path.insert(0, _Finder(packages, cache or cache_dir(), plain))
     return True
 
 
@@ -133,13 +221,18 @@ def compile_missed_later() -> None:
 
     One compiler at a time: while one holds the cache's lock (plans run back to back, as CI runs them),
     the next run starts none, and the modules it missed are compiled by a later run."""
-    if not missed or os.environ.get("CUTOVER_PLAN_BYTECODE") or not os.access(cache_dir().parent, os.W_OK):
+    if (not (missed or missed_plain) or os.environ.get("CUTOVER_PLAN_BYTECODE")
+            or not os.access(cache_dir().parent, os.W_OK)):
         return  # nothing missed; a cache chosen by hand is filled by hand (compile_modules)
     if _compiler_running(cache_dir()):
         return
-    subprocess.Popen([sys.executable, "-m", "cutover.plan.fastimport", *sorted(set(missed))],
+    names = [*sorted(set(missed)), *(f"{_PLAIN_MARK}{name}" for name in sorted(set(missed_plain)))]
+    subprocess.Popen([sys.executable, "-m", "cutover.plan.fastimport", *names],
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                      start_new_session=True, close_fds=True)
+
+
+_PLAIN_MARK = "plain:"  # on the background compiler's command line: compile this one with ordinary flags
 
 
 def _lock_path(cache: Path) -> Path:
@@ -157,18 +250,18 @@ def _compiler_running(cache: Path) -> bool:
     return False
 
 
-def compile_modules(names: Iterable[str], cache: Path | None = None) -> int:
+def compile_modules(names: Iterable[str], cache: Path | None = None, plain: bool = False) -> int:
     """Compile each named module's source into the cache, unless its entry is current, without importing
-    it; how many were written."""
+    it; how many were written. ``plain``: with ordinary flags, as ``PLAIN`` packages are loaded."""
     written = 0
     for name in names:
         spec = importlib.machinery.PathFinder.find_spec(name, _search_path(name))
         if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
             continue
         try:
-            if cached_code(name, spec.origin, cache or cache_dir()) is not None:
+            if cached_code(name, spec.origin, cache or cache_dir(), plain) is not None:
                 continue
-            compile_into_cache(name, spec.origin, cache or cache_dir())
+            compile_into_cache(name, spec.origin, cache or cache_dir(), plain)
             written += 1
         except (OSError, SyntaxError):
             continue  # the next run imports it the ordinary way again
@@ -186,9 +279,14 @@ def _search_path(name: str) -> list[str] | None:
 
 
 if __name__ == "__main__":
+    # Where the plan finds the project's top-level packages (functions/, and policy/ for cutover_guard,
+    # which the plan puts on sys.path itself), whatever directory the compiler was started from.
+    _project = Path(__file__).resolve().parents[2]
+    sys.path[:0] = [str(_project), str(_project / "policy")]
     with open(_lock_path(cache_dir()), "a+b") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             sys.exit(0)  # another compiler is at work
-        compile_modules(sys.argv[1:])
+        compile_modules([n for n in sys.argv[1:] if not n.startswith(_PLAIN_MARK)])
+        compile_modules([n[len(_PLAIN_MARK):] for n in sys.argv[1:] if n.startswith(_PLAIN_MARK)], plain=True)

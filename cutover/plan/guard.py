@@ -9,6 +9,7 @@ from typing import Any
 
 from cutover.plan.model import Plan
 from cutover.plan.project import ROOT
+from cutover.plan.render import in_stable_order
 
 POLICY_DIR = ROOT / "policy"
 if str(POLICY_DIR) not in sys.path:
@@ -36,7 +37,10 @@ def pack_config_path(environment: str) -> Path:
 def evaluate(plan: Plan, environment: str) -> Verdicts:
     path = pack_config_path(environment)
     config = offline.load_pack_config(path)
-    return Verdicts(path, offline.evaluate(plan.resources, config))
+    # The pack and the estimator see resources by URN, not in arrival order (which varies between
+    # runs): stack policies that name "the largest" lines or list resources then word their messages
+    # the same way every run.
+    return Verdicts(path, offline.evaluate(in_stable_order(plan.resources), config))
 
 
 def usage_of(plan: Plan) -> dict[str, float]:
@@ -44,5 +48,11 @@ def usage_of(plan: Plan) -> dict[str, float]:
     return dict(profiles[0].inputs.get("usage", {})) if profiles else {}
 
 
+def service_usage_of(plan: Plan) -> dict[str, Any]:
+    """The profile's usage.services (per-service figures), as the StackProfile records them."""
+    profiles = plan.of_type(PROFILE_TYPE)
+    return dict(profiles[0].inputs.get("serviceUsage", {})) if profiles else {}
+
+
 def estimate(plan: Plan) -> Any:
-    return cost.estimate(plan.resources, usage_of(plan))
+    return cost.estimate(in_stable_order(plan.resources), usage_of(plan), services=service_usage_of(plan))

@@ -433,6 +433,8 @@ class RecordingMonitor(MockMonitor):
         return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        # Dependencies are sorted: the SDK gathers them in a set of URN strings, whose order changes
+        # with the process's hash seed, and the engine treats them as a set too.
         response = super().RegisterResource(request)
         urn = response.urn
         if request.type == "pulumi:pulumi:Stack":
@@ -449,7 +451,7 @@ class RecordingMonitor(MockMonitor):
             provider=request.provider or None, protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
             delete_before_replace=bool(request.deleteBeforeReplace),
-            dependencies=tuple(request.dependencies), ignore_changes=tuple(request.ignoreChanges), id=rid,
+            dependencies=tuple(sorted(request.dependencies)), ignore_changes=tuple(request.ignoreChanges), id=rid,
             aliases=self._remember(urn, self._alias_urns(request))))
         return response
 

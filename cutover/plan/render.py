@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -42,7 +43,9 @@ def summary(plan: Plan) -> str:
     components = [r for r in plan if not r.custom and r.type != "pulumi:pulumi:Stack"]
     protected = [r for r in plan if r.protect]
     kinds = Counter(r.type.split(":")[1].split("/")[0] for r in custom)
-    top = ", ".join(f"{k} {n}" for k, n in kinds.most_common())
+    # Ties by name: Counter.most_common keeps first-seen order for equal counts, and registration order
+    # varies between runs (components register from concurrent asyncio tasks).
+    top = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kn: (-kn[1], kn[0])))
     return (f"{len(custom)} cloud resources in {len(components)} components, {len(protected)} protected\n"
             f"by service: {top}")
 
@@ -99,6 +102,17 @@ def data(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def existing(plan: Plan) -> str | None:
+    """Stores used by reference (profile section ``existing:``): granted, never created, archived or deleted."""
+    found = plan.stack_outputs.get("existing") or {}
+    if not found:
+        return None
+    rows = [f"  {key:<28} {v.get('kind', '?'):<9} existing  {v.get('endpoint') or v.get('arn')}"
+            for key, v in sorted(found.items())]
+    return "\n".join(["Existing stores (by reference: granted to services, never created, archived or deleted "
+                      "here):", *rows])
+
+
 def overlap(ov: Any) -> str:
     """The cost section's parallel-run month apart from the steady state (``cutover_guard.cost.Overlap``)."""
     head = "Parallel run vs steady state (monthly):"
@@ -115,6 +129,14 @@ def overlap(ov: Any) -> str:
     return "\n".join(lines)
 
 
+def in_stable_order(resources: Iterable[PlannedResource]) -> list[PlannedResource]:
+    """Resources by URN: what every rendering lists, so two plans of the same configuration print the
+    same bytes. The engine records registrations in the order they arrive, and components register
+    from concurrent asyncio tasks, so that order differs between runs for resources that do not
+    depend on each other (URNs are unique within a stack)."""
+    return sorted(resources, key=lambda r: r.urn)
+
+
 def to_json(plan: Plan, extra: dict[str, Any] | None = None) -> str:
     doc = {
         "project": plan.project,
@@ -123,12 +145,26 @@ def to_json(plan: Plan, extra: dict[str, Any] | None = None) -> str:
             {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
              "protect": r.protect, "retainOnDelete": r.retain_on_delete, "inputs": r.inputs,
              **({"aliases": list(r.aliases)} if r.aliases else {})}
-            for r in plan
+            for r in in_stable_order(plan)
         ],
         "outputs": plan.stack_outputs,
         **(extra or {}),
     }
-    return json.dumps(doc, indent=2, sort_keys=False, default=str)
+    return json.dumps(doc, indent=2, sort_keys=False, default=_json_value)
+
+
+def _json_value(value: Any) -> Any:
+    """Assets and archives as what they hold (``str()`` of one is its memory address, different in
+    every run), anything else the engine recorded as its text."""
+    if isinstance(value, pulumi.FileArchive | pulumi.FileAsset):
+        return {type(value).__name__: value.path}
+    if isinstance(value, pulumi.StringAsset):
+        return {"StringAsset": value.text}
+    if isinstance(value, pulumi.AssetArchive):
+        return {"AssetArchive": dict(value.assets)}
+    if isinstance(value, pulumi.RemoteAsset | pulumi.RemoteArchive):
+        return {type(value).__name__: value.uri}
+    return str(value)
 
 
 @dataclass
@@ -218,11 +254,11 @@ def render_diff(d: PlanDiff) -> str:
     for title, items, mark in (("create", d.created, "+"), ("delete", d.deleted, "-"),
                                ("retain (removed from the stack, kept in AWS)", d.retained, "~"),
                                ("delete after a final snapshot", d.snapshotted, "-")):
-        custom = [r for r in items if r.custom]
+        custom = [r for r in in_stable_order(items) if r.custom]
         if custom:
             out.append(f"{title}: {len(custom)}")
             out.extend(f"  {mark} {r.name}  {r.type}" for r in custom)
-    changed = [(r, k) for r, k in d.changed if r.custom]
+    changed = sorted(((r, k) for r, k in d.changed if r.custom), key=lambda rk: rk[0].urn)
     if changed:
         out.append(f"update: {len(changed)}")
         out.extend(f"  ~ {r.name}  {r.type}  ({', '.join(keys) or 'options'})" for r, keys in changed)

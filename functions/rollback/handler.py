@@ -21,8 +21,10 @@ Parts of the front door, per kind:
 
 * ``alb``: the listener's default action (``ModifyListener``) and every listener rule with a
   forward action (``DescribeRules`` on the listener, ``ModifyRule`` each): the front door has one
-  weighted rule per green service, all between blue's target group and that service's own;
-* ``route53``: the two weighted records of one name, in one atomic change batch;
+  weighted rule per green service and one host-header rule per extra weighted name, all between
+  blue's target group and a green service's own;
+* ``route53``: the two weighted records of every weighted name (one atomic change batch per name,
+  so one name failing never keeps another on green; the record says which names moved);
 * ``alias``: each service's ``live`` alias. Blue is the pinned stable version, the alias's primary;
   green is the newest published version, its additional version. Clearing
   ``AdditionalVersionWeights`` sends everything to the primary. The stable version is never newer
@@ -37,7 +39,9 @@ Configuration is environment variables only, validated at the start of every inv
 * common: ``FRONT_DOOR_KIND`` (``alb`` | ``route53`` | ``alias``), ``RECORD_PARAMETER``, ``AWS_REGION``;
 * ``alb``: ``LISTENER_ARN``, ``BLUE_TARGET_GROUP_ARN``;
 * ``route53``: ``HOSTED_ZONE_ID``, ``RECORD_NAME``, ``RECORD_TYPE`` (A | AAAA | CNAME),
-  ``BLUE_SET_IDENTIFIER``, ``GREEN_SET_IDENTIFIER``;
+  ``BLUE_SET_IDENTIFIER``, ``GREEN_SET_IDENTIFIER`` (the first weighted name), and, when the front
+  door weighs more than one name, ``RECORD_SETS``: a JSON list of every weighted name, the first
+  being the one above, each ``{"zone", "name", "type", "blueSetId", "greenSetId"}``;
 * ``alias``: ``FUNCTION_NAMES`` (comma-separated), ``ALIAS_NAME``.
 
 AWS calls (the role in components/rollback.py allows exactly these): ``ssm:GetParameter`` and
@@ -131,11 +135,20 @@ class AlbConfig:
 
 @dataclass(frozen=True)
 class Route53Config:
+    """One weighted name: its blue and green record sets in one hosted zone."""
+
     hosted_zone_id: str
     record_name: str
     record_type: str
     blue_set_identifier: str
     green_set_identifier: str
+
+
+@dataclass(frozen=True)
+class Route53Names:
+    """Every weighted name of a route53 front door, the first one being the front door's own."""
+
+    names: tuple[Route53Config, ...]
 
 
 @dataclass(frozen=True)
@@ -149,7 +162,7 @@ class Config:
     kind: str
     region: str
     record_parameter: str
-    front_door: AlbConfig | Route53Config | AliasConfig
+    front_door: AlbConfig | Route53Names | AliasConfig
 
 
 def _require(env: Mapping[str, str], name: str, why: str) -> str:
@@ -168,7 +181,7 @@ def load_config(env: Mapping[str, str]) -> Config:
     record_parameter = _require(env, "RECORD_PARAMETER", "the SSM parameter the rollback record is written to")
     region = _require(env, "AWS_REGION", "set by the Lambda runtime")
     why = f"needed when FRONT_DOOR_KIND={kind}"
-    front_door: AlbConfig | Route53Config | AliasConfig
+    front_door: AlbConfig | Route53Names | AliasConfig
     if kind == "alb":
         front_door = AlbConfig(listener_arn=_require(env, "LISTENER_ARN", why),
                                blue_target_group_arn=_require(env, "BLUE_TARGET_GROUP_ARN", why))
@@ -179,21 +192,62 @@ def load_config(env: Mapping[str, str]) -> Config:
         if record_type not in RECORD_TYPES:
             raise ConfigError(f"rollback: environment variable RECORD_TYPE is {record_type!r}, "
                               f"expected one of {', '.join(RECORD_TYPES)}")
-        front_door = Route53Config(
+        first = Route53Config(
             hosted_zone_id=zone,
             record_name=name,
             record_type=record_type,
             blue_set_identifier=_require(env, "BLUE_SET_IDENTIFIER", why),
             green_set_identifier=_require(env, "GREEN_SET_IDENTIFIER", why),
         )
-        if front_door.blue_set_identifier == front_door.green_set_identifier:
+        if first.blue_set_identifier == first.green_set_identifier:
             raise ConfigError("rollback: BLUE_SET_IDENTIFIER and GREEN_SET_IDENTIFIER are the same")
+        front_door = Route53Names(_record_sets(env.get("RECORD_SETS"), first))
     else:
         names = tuple(n.strip() for n in _require(env, "FUNCTION_NAMES", why).split(",") if n.strip())
         if not names:
             raise ConfigError("rollback: environment variable FUNCTION_NAMES lists no function")
         front_door = AliasConfig(function_names=names, alias_name=_require(env, "ALIAS_NAME", why))
     return Config(kind=kind, region=region, record_parameter=record_parameter, front_door=front_door)
+
+
+RECORD_SET_KEYS = ("zone", "name", "type", "blueSetId", "greenSetId")
+
+
+def _record_sets(raw: str | None, first: Route53Config) -> tuple[Route53Config, ...]:
+    """``RECORD_SETS`` parsed: every weighted name, the first equal to the HOSTED_ZONE_ID/... one."""
+    if raw is None or not raw.strip():
+        return (first,)
+    try:
+        items = json.loads(raw)
+    except json.JSONDecodeError:
+        raise ConfigError("rollback: environment variable RECORD_SETS is not JSON") from None
+    if not isinstance(items, list) or not items:
+        raise ConfigError("rollback: environment variable RECORD_SETS must be a non-empty JSON list")
+    names: list[Route53Config] = []
+    for n, item in enumerate(items):
+        if not isinstance(item, Mapping) or not all(isinstance(item.get(k), str) and item.get(k)
+                                                    for k in RECORD_SET_KEYS):
+            raise ConfigError(f"rollback: RECORD_SETS[{n}] must be an object with string "
+                              f"{', '.join(RECORD_SET_KEYS)}")
+        rtype = str(item["type"]).upper()
+        if rtype not in RECORD_TYPES:
+            raise ConfigError(f"rollback: RECORD_SETS[{n}].type is {rtype!r}, "
+                              f"expected one of {', '.join(RECORD_TYPES)}")
+        if item["blueSetId"] == item["greenSetId"]:
+            raise ConfigError(f"rollback: RECORD_SETS[{n}] has the same blueSetId and greenSetId")
+        names.append(Route53Config(hosted_zone_id=str(item["zone"]).removeprefix("/hostedzone/"),
+                                   record_name=str(item["name"]), record_type=rtype,
+                                   blue_set_identifier=str(item["blueSetId"]),
+                                   green_set_identifier=str(item["greenSetId"])))
+    keys = [(c.hosted_zone_id, _dns_name(c.record_name), c.record_type) for c in names]
+    if len(set(keys)) != len(keys):
+        raise ConfigError("rollback: RECORD_SETS names one record set twice")
+    if keys[0] != (first.hosted_zone_id, _dns_name(first.record_name), first.record_type) or \
+            (names[0].blue_set_identifier, names[0].green_set_identifier) != \
+            (first.blue_set_identifier, first.green_set_identifier):
+        raise ConfigError("rollback: RECORD_SETS[0] must be the record set HOSTED_ZONE_ID, RECORD_NAME, "
+                          "RECORD_TYPE, BLUE_SET_IDENTIFIER and GREEN_SET_IDENTIFIER name")
+    return tuple(names)
 
 
 # ── the alarm notification ─────────────────────────────────────────────────────────────────────
@@ -523,10 +577,24 @@ def blue_only_changes(record_sets: Sequence[Mapping[str, Any]], cfg: Route53Conf
     return changes
 
 
-def rollback_route53(cfg: Route53Config, region: str, alarm: str) -> Moved:
-    moved, part = Moved(), f"{cfg.record_name} {cfg.record_type}"
-    try:  # one atomic change batch: both records move, or neither
+def rollback_route53(cfg: Route53Names, region: str, alarm: str) -> Moved:
+    """Every weighted name to blue, one change batch per name: a name that fails (a missing record,
+    a denied change) is recorded and the others still move."""
+    moved = Moved()
+    try:
         route53 = _client("route53", region)
+    except Exception as err:  # recorded as failed, then raised by the handler
+        for name in cfg.names:
+            moved.failed(f"{name.record_name} {name.record_type}", err)
+        return moved
+    for name in cfg.names:
+        _rollback_name(route53, name, alarm, moved)
+    return moved
+
+
+def _rollback_name(route53: Any, cfg: Route53Config, alarm: str, moved: Moved) -> None:
+    part = f"{cfg.record_name} {cfg.record_type}"
+    try:  # one atomic change batch: both records of the name move, or neither
         record_sets = weighted_record_sets(route53, cfg)
         changes = blue_only_changes(record_sets, cfg)
         previous = green_share_route53(record_sets, cfg.blue_set_identifier, cfg.green_set_identifier)
@@ -537,9 +605,8 @@ def rollback_route53(cfg: Route53Config, region: str, alarm: str) -> Moved:
         _log("route53-weights-set", hostedZone=cfg.hosted_zone_id, record=cfg.record_name, type=cfg.record_type,
              blue=BLUE_WEIGHT, green=GREEN_WEIGHT, previousGreenShare=previous,
              changeId=change.get("ChangeInfo", {}).get("Id"))
-    except Exception as err:  # recorded as failed, then raised by the handler
+    except Exception as err:  # recorded as failed (the other names still move), then raised by the handler
         moved.failed(part, err)
-    return moved
 
 
 def rollback_alias(cfg: AliasConfig, region: str) -> Moved:
@@ -617,7 +684,7 @@ def _move_traffic(config: Config, alarm: AlarmNotification) -> Moved:
     try:
         if isinstance(fd, AlbConfig):
             return rollback_alb(fd, config.region)
-        if isinstance(fd, Route53Config):
+        if isinstance(fd, Route53Names):
             return rollback_route53(fd, config.region, alarm.name)
         return rollback_alias(fd, config.region)
     except Exception as err:  # the record is written whatever happened

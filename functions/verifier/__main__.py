@@ -59,7 +59,7 @@ def _connect(spec: DatasetSpec, side: str, secrets: Any) -> Any:
         import boto3
 
         return boto3.client("dynamodb", region_name=endpoint.region)
-    mysql = side == "source" and spec.pair == "mysql->dynamodb"
+    mysql = spec.pair == "mysql->mysql" or (side == "source" and spec.pair == "mysql->dynamodb")
     prefix = f"VERIFIER_{side.upper()}_"
     creds = core.resolve(endpoint, side, secrets, user=os.environ.get(prefix + "USER"),
                          password=os.environ.get(prefix + "PASSWORD"), default_port=3306 if mysql else 5432)
@@ -141,7 +141,7 @@ def _run(args: argparse.Namespace) -> int:
             mark = since or (core.high_water_mark(ssm, spec.receipt_parameter)
                              if spec.pair == "mysql->dynamodb" and writes else None)
             receipt = core.verify(spec, source, target, since=mark)
-            if spec.pair == "postgres->postgres":
+            if spec.pair in ("postgres->postgres", "mysql->mysql"):
                 target.close()
             if not writes or spec.receipt_parameter is None:
                 print(encode_receipt(receipt))

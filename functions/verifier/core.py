@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Any
 
 try:
-    from . import mysql_dynamo, postgres
+    from . import mysql, mysql_dynamo, postgres
     from .findings import PreflightReport
     from .receipt import Receipt, ReceiptError, encode_receipt, now, parse_receipt, parse_time
     from .spec import DatasetSpec, Endpoint, SpecError
 except ImportError:  # Lambda: the code root is functions/verifier
+    import mysql  # type: ignore[no-redef]
     import mysql_dynamo  # type: ignore[no-redef]
     import postgres  # type: ignore[no-redef]
     from findings import PreflightReport  # type: ignore[no-redef]
@@ -85,9 +86,12 @@ def connect_mysql(c: Credentials, endpoint: Endpoint) -> Any:
 # ── modes ────────────────────────────────────────────────────────────────────────────────────────
 
 def preflight(spec: DatasetSpec, source: Any) -> PreflightReport:
-    """``source``: a pg8000 connection (postgres->postgres) or a PyMySQL connection (mysql->dynamodb)."""
+    """``source``: a pg8000 connection (postgres->postgres) or a PyMySQL one (mysql->dynamodb, mysql->mysql)."""
     if spec.pair == "postgres->postgres":
         findings = postgres.preflight(source, spec.schemas, spec.lob_max_kb)
+    elif spec.pair == "mysql->mysql":
+        with source.cursor() as cur:
+            findings = mysql.preflight(cur, spec.schemas, spec.lob_max_kb)
     else:
         with source.cursor() as cur:
             findings = mysql_dynamo.preflight(cur, spec.tables, spec.lob_max_kb)
@@ -96,7 +100,8 @@ def preflight(spec: DatasetSpec, source: Any) -> PreflightReport:
 
 def verify(spec: DatasetSpec, source: Any, target: Any, since: datetime | None = None,
            sleep: Callable[[float], None] = time.sleep) -> Receipt:
-    """Compare ``source`` with ``target`` (a pg8000 connection, or a boto3 DynamoDB client).
+    """Compare ``source`` with ``target`` (a pg8000 connection, a PyMySQL one for mysql->mysql, or a boto3
+    DynamoDB client).
 
     Differences are re-checked once after ``spec.recheck_seconds`` so that changes still in flight
     through replication are not reported; only persistent ones are.
@@ -117,6 +122,21 @@ def verify(spec: DatasetSpec, source: Any, target: Any, since: datetime | None =
         sequences = postgres.compare_sequences(source, target, spec.schemas)
         if sequences is not None:
             results.append(sequences)
+    elif spec.pair == "mysql->mysql":
+        waited_once = [False]
+
+        def recheck_once() -> None:
+            if not waited_once[0] and spec.recheck_seconds:
+                sleep(spec.recheck_seconds)
+            waited_once[0] = True
+
+        with source.cursor() as src, target.cursor() as tgt:
+            position = mysql_dynamo.source_position(src)
+            # One source database copied into the target endpoint's database (DMS may rename the schema);
+            # several keep their names.
+            rename = spec.target.database if len(spec.schemas) == 1 else None
+            for mt in mysql.tables(src, spec.schemas):
+                results.append(mysql.compare_table(src, tgt, mt, spec.chunk_rows, recheck_once, rename))
     else:
         with source.cursor() as cur:
             position = mysql_dynamo.source_position(cur)

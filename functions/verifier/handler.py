@@ -43,7 +43,8 @@ def _connect(spec: DatasetSpec, side: str, secrets: Any) -> Any:
     path = f"datasets[{spec.dataset}].{side}"
     if side == "target" and spec.pair == "mysql->dynamodb":
         return boto3.client("dynamodb", region_name=endpoint.region or os.environ.get("AWS_REGION"))
-    mysql = side == "source" and spec.pair == "mysql->dynamodb"
+    # MySQL's driver for a MySQL-compatible side: mysql->dynamodb's source, both sides of mysql->mysql.
+    mysql = spec.pair == "mysql->mysql" or (side == "source" and spec.pair == "mysql->dynamodb")
     creds = core.resolve(endpoint, path, secrets, default_port=3306 if mysql else 5432)
     return core.connect_mysql(creds, endpoint) if mysql else core.connect_postgres(creds, endpoint)
 
@@ -79,7 +80,7 @@ def run(event: dict[str, Any], specs: dict[str, DatasetSpec]) -> dict[str, Any]:
                                  if spec.pair == "mysql->dynamodb" else None)
                 receipt = core.verify(spec, source, target, since=mark)
             finally:
-                if spec.pair == "postgres->postgres":
+                if spec.pair in ("postgres->postgres", "mysql->mysql"):
                     target.close()
             if spec.receipt_parameter:
                 core.write_receipt(ssm, spec.receipt_parameter, receipt)

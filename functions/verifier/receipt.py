@@ -55,7 +55,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 VERSION = 1
-PAIRS = ("postgres->postgres", "mysql->dynamodb")
+PAIRS = ("postgres->postgres", "mysql->dynamodb", "mysql->mysql")
 KINDS = ("missing", "extra", "changed", "no_primary_key", "schema", "sequence_behind", "gsi_missing", "count")
 MAX_EXAMPLES = 5  # per table
 MAX_KEY_CHARS = 200

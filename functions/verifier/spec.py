@@ -2,13 +2,14 @@
 
     {
       "dataset": "bookings",
-      "pair": "postgres->postgres" | "mysql->dynamodb",
+      "pair": "postgres->postgres" | "mysql->dynamodb" | "mysql->mysql",
       "source": {"host": "db.internal", "port": 5432, "database": "app",
                  "secretArn": "arn:aws:secretsmanager:...",   # JSON with username, password (RDS format;
                                                               # host/port/dbname in it fill what is unset)
                  "tls": true, "caBundle": "/opt/rds-ca.pem"},  # tls defaults to true; caBundle optional
       "target": {... the same, for PostgreSQL} | {"region": "us-east-1"}   # DynamoDB
-      "schemas": ["public"],                                   # postgres->postgres: schemas compared
+      "schemas": ["public"],                                   # postgres->postgres: schemas compared;
+                                                               # mysql->mysql: the databases compared
       "tables": [{"source": "yoga.bookings", "target": "yoga-Bookings-prod",   # mysql->dynamodb
                   "partitionKey": "bookingId", "sortKey": null, "updatedAt": "updated_at",
                   "attributes": {"bookingId": {"column": "id", "type": "S"}, "userId": {"column": "user_id"}}}],

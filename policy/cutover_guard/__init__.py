@@ -10,13 +10,13 @@ from typing import Final
 
 from pulumi_policy import Policy
 
-from cutover_guard import budget, compute, cost_rules, data, dms, edge, iam, network, s3, suppressions, tags
+from cutover_guard import budget, compute, cost_rules, data, dms, edge, iam, network, queues, s3, suppressions, tags
 
 PACK_NAME: Final = "cutover-guard"
 
 _RULES: Final[list[Policy]] = [
     *s3.POLICIES, *network.POLICIES, *iam.POLICIES, *compute.POLICIES, *data.POLICIES, *dms.POLICIES, *edge.POLICIES,
-    *tags.POLICIES, *cost_rules.POLICIES, *budget.POLICIES,
+    *tags.POLICIES, *cost_rules.POLICIES, *budget.POLICIES, *queues.POLICIES,
 ]
 ALL_POLICIES: Final[list[Policy]] = [*_RULES, suppressions.make(p.name for p in _RULES)]
 

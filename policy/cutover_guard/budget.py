@@ -36,7 +36,9 @@ def stack_estimate(args: StackValidationArgs) -> cost.CostReport:
     props = profile_props(args.resources)
     usage_raw = to_plain(get(props, "usage")) if props is not None else None
     usage = {k: float(v) for k, v in (usage_raw or {}).items() if as_number(v) is not None}
-    return cost.estimate([_adapt(r) for r in args.resources], usage)
+    services_raw = to_plain(get(props, "serviceUsage")) if props is not None else None
+    services = {str(k): dict(v) for k, v in (services_raw or {}).items() if isinstance(v, Mapping)}
+    return cost.estimate([_adapt(r) for r in args.resources], usage, services=services)
 
 
 def _limit(args: StackValidationArgs, profile_key: str, config_key: str) -> float | None:

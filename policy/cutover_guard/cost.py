@@ -13,12 +13,15 @@ charged the full request volume: conservative when both carry blue/green traffic
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Final, Protocol
+
+from cutover_guard.schedule import ScheduleError, firings_per_month
 
 PRICES_FILE: Final = Path(__file__).with_name("prices.json")
 
@@ -137,6 +140,15 @@ class _Ctx:
     resources: list[Resource]
     usage: Mapping[str, float]
     p: PriceTable
+    services: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # usage.services.<svc>
+    _invocations: dict[str, Any] | None = None
+
+    @property
+    def invocations(self) -> dict[str, Any]:
+        """Invocations a month per Lambda function URN, attributed once per estimate."""
+        if self._invocations is None:
+            self._invocations = attribute_invocations(self)
+        return self._invocations
 
     def u(self, key: str) -> float:
         return max(0.0, _num(self.usage.get(key)))
@@ -250,7 +262,11 @@ def _rds(r: Resource, c: _Ctx) -> tuple[float, str]:
     cls = _str(r.inputs.get("instanceClass"))
     multi = r.inputs.get("multiAz") is True
     factor = 2.0 if multi else 1.0
-    compute = c.price(f"rds.instance.{cls}") * factor * c.hours
+    # Instance hours are priced per engine (RDS for PostgreSQL and RDS for MySQL pricing pages differ);
+    # gp3 storage costs the same for both.
+    engine = _str(r.inputs.get("engine")) or "postgres"
+    key = f"rds.instance.{cls}" if engine == "postgres" else f"rds.{engine}.instance.{cls}"
+    compute = c.price(key) * factor * c.hours
     gb = _num(r.inputs.get("allocatedStorage"), c.p.assumptions["rdsDefaultAllocatedStorageGb"])
     stype = _str(r.inputs.get("storageType")) or "gp3"
     key = f"rds.storage.{stype if c.p.has(f'rds.storage.{stype}') else 'gp3'}" + (".multiAz" if multi else "")
@@ -275,7 +291,8 @@ def _aurora(r: Resource, c: _Ctx) -> tuple[float, str]:
     cost = gb * c.price("aurora.storage.gb")
     detail = f"{gb:g} GB storage"
     serverless = r.inputs.get("serverlessv2ScalingConfiguration") is not None
-    instances = c.of("aws:rds/clusterInstance:ClusterInstance")
+    # Several clusters may run (the databases: map): only this cluster's instances count.
+    instances = [i for i in c.of("aws:rds/clusterInstance:ClusterInstance") if _cluster_of(i, c) is r]
     if serverless and not instances:  # no instance registered: bill the ACUs here
         acu = c.u("auroraAverageAcu")
         cost += acu * c.hours * c.price("aurora.serverlessV2.acu")
@@ -314,22 +331,40 @@ def _aurora_instance(r: Resource, c: _Ctx) -> tuple[float, str]:
                     f"Serverless v2 reader (tier {tier:g}, scales on its own), {acu:g} ACU average")
         acu = c.u("auroraAverageAcu")
         return acu * c.hours * c.price("aurora.serverlessV2.acu"), f"Serverless v2, {acu:g} ACU average"
-    return c.price(f"aurora.instance.{cls}") * c.hours, f"{cls} {c.hours:g} h"
+    # Provisioned instance hours are priced per engine (Aurora pricing page: Aurora PostgreSQL, Aurora MySQL).
+    engine = _str(r.inputs.get("engine"))
+    key = f"aurora.mysql.instance.{cls}" if engine == "aurora-mysql" else f"aurora.instance.{cls}"
+    return c.price(key) * c.hours, f"{cls} {c.hours:g} h"
 
 
 def _proxied_capacity(r: Resource, c: _Ctx) -> tuple[float, str]:
     """(vCPUs, 'vcpu') of the proxied RDS instances, or (ACUs, 'acu') for Aurora Serverless v2."""
     targets = c.of("aws:rds/proxyTarget:ProxyTarget")
+    # A stack may run several proxies (one per database): each is billed on its own targets only.
+    own = [t for t in targets if _str(t.inputs.get("dbProxyName")) == _str(r.inputs.get("name"))]
+    if own:
+        targets = own
+        cluster_ids = {_str(t.inputs.get("dbClusterIdentifier")) for t in own} - {""}
+        if cluster_ids:
+            members = [m for m in c.of("aws:rds/clusterInstance:ClusterInstance")
+                       if (cl := _cluster_of(m, c)) is not None
+                       and _str(cl.inputs.get("clusterIdentifier")) in cluster_ids]
+            return _members_capacity(members, c, 1)
     ids = {_str(t.inputs.get("dbInstanceIdentifier")) for t in targets} - {""}
     instances = c.of("aws:rds/instance:Instance")
     chosen = [i for i in instances if _str(i.inputs.get("identifier")) in ids] or instances
     if chosen:
         return sum(float(c.p.vcpus.get(_str(i.inputs.get("instanceClass")), 2)) for i in chosen), "vcpu"
     members = c.of("aws:rds/clusterInstance:ClusterInstance")
+    return _members_capacity(members, c, 1 if _aurora_clusters(c) else 0)
+
+
+def _members_capacity(members: list[Resource], c: _Ctx, clusters: int) -> tuple[float, str]:
+    """(vCPUs, 'vcpu') of provisioned cluster members, else (ACUs, 'acu') of the Serverless v2 ones."""
     provisioned = [m for m in members if _str(m.inputs.get("instanceClass")) != "db.serverless"]
     if provisioned:
         return sum(float(c.p.vcpus.get(_str(m.inputs.get("instanceClass")), 2)) for m in provisioned), "vcpu"
-    serverless = len(members) - len(provisioned) or (1 if _aurora_clusters(c) else 0)
+    serverless = len(members) - len(provisioned) or clusters
     return c.u("auroraAverageAcu") * serverless, "acu"
 
 
@@ -393,10 +428,185 @@ def _memory_gb(fn: Resource, c: _Ctx) -> float:
 
 @_prices("aws:lambda/function:Function")
 def _lambda(r: Resource, c: _Ctx) -> tuple[float, str]:
-    requests = _share(c, "requestsPerMonth", r, c.of("aws:lambda/function:Function"))
-    gb_s = requests * c.u("avgLambdaDurationMs") / 1000.0 * _memory_gb(r, c)
-    cost = requests / MILLION * c.price("lambda.requests") + gb_s * c.price(f"lambda.gbSecond.{_arch(r)}")
-    return cost, f"{requests:g} invocations, {gb_s:,.0f} GB-s {_arch(r)}"
+    calls = c.invocations.get(r.urn) or Invocations(0.0, None, "no trigger")
+    gb_s = _gb_seconds(r, c)
+    free_requests, free_gb_s = _lambda_free_fraction(c)
+    cost = calls.requests * (1 - free_requests) / MILLION * c.price("lambda.requests") \
+        + gb_s * (1 - free_gb_s) * c.price(f"lambda.gbSecond.{_arch(r)}")
+    free = f", {free_requests:.0%} of requests and {free_gb_s:.0%} of GB-s in the free tier" \
+        if calls.requests and (free_requests or free_gb_s) else ""
+    return cost, f"{calls.requests:g} invocations ({calls.basis}), {gb_s:,.0f} GB-s {_arch(r)}{free}"
+
+
+def _gb_seconds(fn: Resource, c: _Ctx) -> float:
+    calls = c.invocations.get(fn.urn) or Invocations(0.0, None, "no trigger")
+    duration = c.u("avgLambdaDurationMs") if calls.duration_ms is None else calls.duration_ms
+    return calls.requests * duration / 1000.0 * _memory_gb(fn, c)
+
+
+def _lambda_free_fraction(c: _Ctx) -> tuple[float, float]:
+    """The share of every function's requests and GB-seconds that ``lambdaFreeTierShare`` of the account's
+    always-free allowance covers (it is per account, across all functions: applied pro rata)."""
+    share = min(1.0, c.u("lambdaFreeTierShare"))
+    if not share:
+        return 0.0, 0.0
+    fns = c.of("aws:lambda/function:Function")
+    requests = sum((c.invocations.get(f.urn) or Invocations(0.0, None, "")).requests for f in fns)
+    gb_s = sum(_gb_seconds(f, c) for f in fns)
+    free_requests = share * float(c.p.assumptions.get("lambdaAlwaysFreeRequests", 0))
+    free_gb_s = share * float(c.p.assumptions.get("lambdaAlwaysFreeGbSeconds", 0))
+    return (min(1.0, free_requests / requests) if requests else 0.0, min(1.0, free_gb_s / gb_s) if gb_s else 0.0)
+
+
+# --- what invokes each function ---------------------------------------------------------------------
+# A function is priced from its trigger, found in the resources that invoke it: an API (HTTP API or load
+# balancer: its share of requestsPerMonth), a WebSocket API (its share of websocketMessagesPerMonth), a schedule
+# (the expression's firings in a 30-day month), an SQS event source mapping (its queue's share of
+# queueMessagesPerMonth, in batches of batchSize), IoT rules (iotMessagesPerMonth), SNS (alarm notifications: the
+# rollback Lambda; none in a month without an incident) or nothing the stack declares (run on demand by the
+# deployment or an operator: none). A profile's ``usage.services.<service>`` wins for that service's function.
+
+@dataclass(frozen=True)
+class Invocations:
+    requests: float
+    duration_ms: float | None  # None: the stack's avgLambdaDurationMs
+    basis: str  # what the figure comes from, shown in the cost line
+
+
+_FUNCTION_ARN_NAME: Final = re.compile(r":function:([A-Za-z0-9_-]+)")
+# Lambda's default BatchSize for an SQS event source (Lambda API reference, CreateEventSourceMapping).
+SQS_DEFAULT_BATCH: Final = 10
+API_PRINCIPALS: Final = ("apigateway.amazonaws.com", "elasticloadbalancing.amazonaws.com")
+
+
+def _fn_key(value: Any) -> str:
+    """A function named by name, ARN or qualified ARN -> its name."""
+    text = _str(value)
+    match = _FUNCTION_ARN_NAME.search(text)
+    return match.group(1) if match else text.split(":", 1)[0]
+
+
+def _service_of(fn: Resource) -> str:
+    """The service a platform-built service function runs (its SERVICE_NAME variable), else ''."""
+    return _str(_get(fn.inputs.get("environment"), "variables", "SERVICE_NAME"))
+
+
+def _linked(a: Resource, candidates: list[Resource], *keys: str) -> list[Resource]:
+    """Candidates ``a`` depends on, or whose id/ARN/name one of ``a``'s ``keys`` inputs mentions."""
+    deps = set(getattr(a, "dependencies", ()) or ())
+    found = [x for x in candidates if x.urn in deps]
+    if found:
+        return found
+    texts = [_str(a.inputs.get(k)) for k in keys]
+    out = []
+    for x in candidates:
+        ids = {_str(_outputs(x).get(k)) for k in ("id", "arn", "name")} | {_str(x.inputs.get("name"))}
+        if any(i and t and (i == t or i in t) for i in ids - {""} for t in texts):
+            out.append(x)
+    return out
+
+
+def attribute_invocations(c: _Ctx) -> dict[str, Invocations]:
+    """Invocations a month per function URN (see above)."""
+    functions = c.of("aws:lambda/function:Function")
+    by_name: dict[str, Resource] = {}
+    for fn in functions:
+        for n in (_str(fn.inputs.get("name")), _str(_outputs(fn).get("name"))):
+            if n:
+                by_name[n] = fn
+    apis = c.of("aws:apigatewayv2/api:Api")
+    websockets = [a for a in apis if a.inputs.get("protocolType") == "WEBSOCKET"]
+    rules = c.of("aws:cloudwatch/eventRule:EventRule")
+    kind: dict[str, tuple[str, Any]] = {}  # urn -> (trigger, detail), first trigger found wins by priority below
+    priority = {"schedule": 0, "queue": 1, "websocket": 2, "api": 3, "iot": 4, "s3": 5, "alarm": 6}
+
+    def mark(fn: Resource | None, trigger: str, detail: Any = None) -> None:
+        if fn is None:
+            return
+        old = kind.get(fn.urn)
+        if old is None or priority[trigger] < priority[old[0]]:
+            kind[fn.urn] = (trigger, detail)
+
+    for t in c.of("aws:cloudwatch/eventTarget:EventTarget"):
+        rule = next((x for x in rules if _str(x.inputs.get("name")) == _str(t.inputs.get("rule"))), None) \
+            or next(iter(_linked(t, rules, "rule")), None)
+        if rule is not None and _str(rule.inputs.get("scheduleExpression")):
+            mark(by_name.get(_fn_key(t.inputs.get("arn"))), "schedule", rule)
+    for m in c.of("aws:lambda/eventSourceMapping:EventSourceMapping"):
+        mark(by_name.get(_fn_key(m.inputs.get("functionName"))), "queue", m)
+    for p in c.of("aws:lambda/permission:Permission"):
+        target = by_name.get(_fn_key(p.inputs.get("function")))
+        principal = _str(p.inputs.get("principal"))
+        if principal == "events.amazonaws.com":
+            rule = next(iter(_linked(p, rules, "sourceArn")), None)
+            if rule is not None and _str(rule.inputs.get("scheduleExpression")):
+                mark(target, "schedule", rule)
+        elif principal == "apigateway.amazonaws.com" and _linked(p, websockets, "sourceArn"):
+            mark(target, "websocket", _linked(p, websockets, "sourceArn")[0])
+        elif principal in API_PRINCIPALS:
+            mark(target, "api")
+        elif principal == "iot.amazonaws.com":
+            mark(target, "iot")
+        elif principal == "s3.amazonaws.com":
+            mark(target, "s3")
+        elif principal == "sns.amazonaws.com":
+            mark(target, "alarm")
+
+    explicit = c.services
+    out: dict[str, Invocations] = {}
+    for fn in functions:
+        svc = _service_of(fn)
+        given = explicit.get(svc, {}) if svc else {}
+        duration = _num(given.get("avgDurationMs")) if "avgDurationMs" in given else None
+        if "requestsPerMonth" in given:
+            out[fn.urn] = Invocations(max(0.0, _num(given["requestsPerMonth"])), duration,
+                                      f"usage.services.{svc}")
+            continue
+        trigger, detail = kind.get(fn.urn, ("none", None))
+        basis = _BASIS[trigger] if trigger != "schedule" else \
+            f"schedule {_str(detail.inputs.get('scheduleExpression'))}"
+        if trigger == "none" and svc:
+            basis += f"; set usage.services.{svc}"
+        out[fn.urn] = Invocations(_trigger_requests(c, trigger, detail, kind, explicit), duration, basis)
+    return out
+
+
+_BASIS: Final = {"api": "share of requestsPerMonth", "websocket": "share of websocketMessagesPerMonth",
+                 "queue": "queue messages / batch size", "iot": "share of iotMessagesPerMonth",
+                 "s3": "share of s3PutRequestsPerMonth", "alarm": "alarm notifications: none in a normal month",
+                 "none": "on demand: nothing in the stack invokes it"}
+
+
+def _trigger_requests(c: _Ctx, trigger: str, detail: Any, kind: Mapping[str, tuple[str, Any]],
+                      explicit: Mapping[str, Mapping[str, Any]]) -> float:
+    peers = [u for u, (k, _) in kind.items() if k == trigger]
+    if trigger == "schedule":
+        try:
+            return firings_per_month(_str(detail.inputs.get("scheduleExpression")))
+        except ScheduleError:
+            return 0.0
+    if trigger == "api":
+        # HTTP requests: the API services that set their own figure keep it, the rest share what is left evenly.
+        fns = {f.urn: f for f in c.of("aws:lambda/function:Function")}
+        fixed = [u for u in peers if "requestsPerMonth" in explicit.get(_service_of(fns[u]), {})]
+        taken = sum(_num(explicit[_service_of(fns[u])]["requestsPerMonth"]) for u in fixed)
+        rest = len(peers) - len(fixed)
+        return max(0.0, c.u("requestsPerMonth") - taken) / rest if rest else 0.0
+    if trigger == "websocket":
+        same = [u for u in peers if kind[u][1] is detail]
+        return c.u("websocketMessagesPerMonth") / max(1, len(same)) / max(1, len(
+            [a for a in c.of("aws:apigatewayv2/api:Api") if a.inputs.get("protocolType") == "WEBSOCKET"]))
+    if trigger == "queue":
+        mappings = c.of("aws:lambda/eventSourceMapping:EventSourceMapping")
+        sources = {_str(m.inputs.get("eventSourceArn")) or m.urn for m in mappings}
+        messages = c.u("queueMessagesPerMonth") / max(1, len(sources))
+        batch = _num(detail.inputs.get("batchSize"), SQS_DEFAULT_BATCH) or SQS_DEFAULT_BATCH
+        return messages / batch
+    if trigger == "iot":
+        return c.u("iotMessagesPerMonth") / max(1, len(peers))
+    if trigger == "s3":
+        return c.u("s3PutRequestsPerMonth") / max(1, len(peers))
+    return 0.0
 
 
 def _function_for(name: str, c: _Ctx) -> Resource | None:
@@ -541,10 +751,31 @@ def _sns(r: Resource, c: _Ctx) -> tuple[float, str]:
     return n / MILLION * c.price("sns.publishes"), f"{n:g} publishes"
 
 
+# A work queue's message costs three requests: SendMessage, ReceiveMessage, DeleteMessage (SQS pricing: every API
+# action is a request, per 64 KB chunk; an upper bound, since Lambda receives and deletes in batches). FIFO requests
+# are priced higher, and the first 1M requests a month of the account are free (aws.amazon.com/sqs/pricing).
+SQS_REQUESTS_PER_MESSAGE: Final = 3
+
+
+def _work_queues(c: _Ctx) -> list[Resource]:
+    """The stack's queues with a redrive policy (components/queues.py): the ones that carry the work messages."""
+    return [q for q in c.of("aws:sqs/queue:Queue") if q.inputs.get("redrivePolicy")]
+
+
 @_prices("aws:sqs/queue:Queue")
 def _sqs(r: Resource, c: _Ctx) -> tuple[float, str]:
-    n = _share(c, "sqsRequestsPerMonth", r, c.of("aws:sqs/queue:Queue"))
-    return n / MILLION * c.price("sqs.requests"), f"{n:g} requests"
+    work = _work_queues(c)
+    if r not in work:  # a function's failure queue, a dead-letter queue: the sqsRequestsPerMonth assumption
+        n = _share(c, "sqsRequestsPerMonth", r, c.of("aws:sqs/queue:Queue"))
+        return n / MILLION * c.price("sqs.requests"), f"{n:g} requests"
+    messages = c.u("queueMessagesPerMonth") / len(work)
+    requests = messages * SQS_REQUESTS_PER_MESSAGE
+    total = c.u("queueMessagesPerMonth") * SQS_REQUESTS_PER_MESSAGE
+    free = requests * min(1.0, float(c.p.assumptions.get("sqsAlwaysFreeRequests", 0)) / total) if total else 0.0
+    fifo = r.inputs.get("fifoQueue") is True
+    price = c.price("sqs.fifoRequests" if fifo else "sqs.requests")
+    return (requests - free) / MILLION * price, (f"{messages:g} messages x {SQS_REQUESTS_PER_MESSAGE} requests"
+                                                 + (" (FIFO)" if fifo else "") + (f", {free:g} free" if free else ""))
 
 
 _IOT_TYPES: Final = ("aws:iot/topicRule:TopicRule", "aws:iot/thingType:ThingType", "aws:iot/policy:Policy")
@@ -718,9 +949,10 @@ def overlap(report: CostReport, usage: Mapping[str, Any]) -> Overlap:
 # --- entry point ----------------------------------------------------------------------------------
 
 def estimate(resources: Iterable[Resource], usage: Mapping[str, float],
-             prices: PriceTable | None = None) -> CostReport:
-    """Monthly cost of ``resources`` under ``usage``. Unpriced sizes are reported as $0 lines saying so."""
-    ctx = _Ctx([r for r in resources if r.custom], usage, prices or load_prices())
+             prices: PriceTable | None = None, services: Mapping[str, Mapping[str, Any]] | None = None) -> CostReport:
+    """Monthly cost of ``resources`` under ``usage`` (and ``services``: a profile's per-service usage,
+    ``{service: {requestsPerMonth, avgDurationMs}}``). Unpriced sizes are reported as $0 lines saying so."""
+    ctx = _Ctx([r for r in resources if r.custom], usage, prices or load_prices(), dict(services or {}))
     report = CostReport()
     for r in ctx.resources:
         pricer = _PRICERS.get(r.type)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, StackValidationArgs
@@ -122,6 +123,30 @@ iam_no_wildcard_permissions = resource_policy(
                                         "default": DEFAULT_RESOURCE_WILDCARD_ACTIONS}})
 
 
+_SECRET_RESOURCE: Final = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[^:]*:[^:]*:secret:(?P<rest>.*)$")
+
+
+def _secret_exact(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """Secrets Manager appends a hyphen and six random characters to every secret name in its ARN; its user
+    guide matches that suffix in identity policies with ``-??????``. A ``*`` in a secret's ARN also matches
+    every secret whose name merely starts the same (``stripe-key*`` covers ``stripe-key-admin``)."""
+    for label, doc in _documents(args):
+        for s in statements(doc):
+            if s.get("Effect") != "Allow":
+                continue
+            for resource in str_list(s.get("Resource")):
+                match = _SECRET_RESOURCE.match(resource)
+                if match and "*" in match.group("rest"):
+                    report(f"{label} grants {sorted(str_list(s.get('Action')))} on '{resource}': a '*' in a secret "
+                           "ARN matches other secrets; use the full ARN or '<name>-??????'.", None)
+
+
+iam_secret_arn_exact = resource_policy(
+    "iam-secret-arn-exact",
+    "Secrets Manager ARNs in IAM policies name one secret: the full ARN or '<name>-??????', never '*'.",
+    [*DOC_TYPES, ROLE_TYPE], _secret_exact)
+
+
 _ROLE_PROP: Final = {
     "aws:iam/policyAttachment:PolicyAttachment": "roles",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "role",
@@ -188,4 +213,5 @@ lambda_url_auth = resource_policy(
 POLICIES: Final = [
     iam_no_admin_statements, iam_no_admin_managed_policy, iam_no_aws_managed_policies, iam_no_wildcard_permissions,
     iam_role_no_policy_conflicts, lambda_permission_no_public, lambda_permission_source_arn, lambda_url_auth,
+    iam_secret_arn_exact,
 ]

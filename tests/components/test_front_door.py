@@ -9,6 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from components.errors import ComponentError
 from components.front_door import (
     CLOUDFRONT_ZONE_ID,
     AlbPlacement,
@@ -28,7 +29,6 @@ from cutover.config.environment import DEFAULTS
 from cutover.config.reader import Reader
 from cutover.config.serverless import parse_serverless
 from cutover.config.traffic import TLS13_POLICY, TrafficConfig, parse_traffic
-from cutover.errors import ConfigError
 from cutover.naming import Namer
 from cutover.plan.model import Plan
 from tests.conftest import plan_components
@@ -300,7 +300,7 @@ def test_adding_a_service_keeps_the_other_services_priorities() -> None:
 ])
 def test_over_limit_or_ambiguous_routing_is_refused(services: dict[str, tuple[str, ...]], key: str,
                                                     message: str) -> None:
-    with pytest.raises(ConfigError, match=message) as err:
+    with pytest.raises(ComponentError, match=message) as err:
         alb_rule_plan(services)
     assert err.value.key == key
 
@@ -343,3 +343,243 @@ def test_retired_colors_and_per_service_rules() -> None:
         assert [t["weight"] for t in rule.inputs["actions"][0]["forward"]["targetGroups"]] == [100]
     plan, _ = plan_door(ALB_DOC, 0, ALB_BLUE, None, services=SERVICES)  # retire=green: no green rules
     assert not plan.of_type("aws:lb/listenerRule:ListenerRule")
+
+
+# ── more weighted names (issue 13 item 2) ───────────────────────────────────────────────────────
+
+from components.front_door import (  # noqa: E402
+    HOST_BLOCK_START,
+    MAX_PRIORITY,
+    WeightedNameArgs,
+    host_rule_priorities,
+)
+from cutover.errors import ConfigError  # noqa: E402 (the parser's errors; components raise ComponentError)
+
+API_GREEN = Endpoint(dns_name="d222.cloudfront.net", zone_id=CLOUDFRONT_ZONE_ID)
+R53_TWO: dict[str, Any] = {"traffic": {**R53_DOC["traffic"], "frontDoor": {
+    **R53_DOC["traffic"]["frontDoor"], "recordName": "www.example.com",
+    "extraNames": {"api": {"recordName": "API.example.com.", "healthCheckPath": "/status",
+                           "green": {"endpoint": "edge"}}}}}}
+
+
+def plan_names(doc: dict[str, Any], weight: int, blue: Endpoint | None, green: Endpoint | None,
+               extra: dict[str, tuple[Endpoint | None, Endpoint | None]],
+               services: dict[str, GreenService] | None = None) -> tuple[Plan, FrontDoor]:
+    """The door with extra names: ``extra`` maps a key to (its blue, its green); ``"same"`` blue reuses ``blue``."""
+    built: list[FrontDoor] = []
+    retire = {(True, False): "green", (False, True): "blue"}.get((green is None, blue is None), "none")
+    cfg = traffic(doc, weight, retire)
+    names = [WeightedNameArgs(n, *extra[n.key]) for n in cfg.front_door.extra_names]
+
+    def program() -> None:
+        built.append(FrontDoor("door", FrontDoorArgs(
+            cfg, Namer("yoga", "prod"), DEFAULTS[Environment.PROD], weight, "123456789012", "us-east-1", blue,
+            green, placement=AlbPlacement("vpc-1", "10.42.0.0/16", ["subnet-a", "subnet-b"], ["rtb-public"]),
+            green_services=services or {}, extra_names=names)))
+
+    return plan_components(program, stack="prod"), built[0]
+
+
+def records_of(plan: Plan, name: str) -> dict[str, dict[str, Any]]:
+    return {r.inputs["setIdentifier"]: r.inputs for r in plan.of_type("aws:route53/record:Record")
+            if r.inputs["name"] == name}
+
+
+@settings(max_examples=15)
+@given(st.integers(0, 100))
+@example(0)
+@example(100)
+def test_route53_every_name_gets_exactly_green_weight(weight: int) -> None:
+    plan, door = plan_names(R53_TWO, weight, R53_BLUE, R53_GREEN, {"api": (R53_BLUE, API_GREEN)})
+    for name in ("www.example.com", "api.example.com"):
+        recs = records_of(plan, name)
+        assert sorted(recs) == ["blue", "green"]
+        w = {c: r["weightedRoutingPolicies"][0]["weight"] for c, r in recs.items()}
+        assert all(0 <= x <= 255 for x in w.values())  # Route 53 weights: 0..255 (ResourceRecordSet.Weight)
+        assert 100.0 * w["green"] / (w["blue"] + w["green"]) == pytest.approx(weight)
+    assert door.green_share == pytest.approx(weight)
+
+
+def test_route53_extra_name_records_health_checks_and_rollback_target() -> None:
+    plan, door = plan_names(R53_TWO, 10, R53_BLUE, R53_GREEN, {"api": (R53_BLUE, API_GREEN)})
+    api = records_of(plan, "api.example.com")  # normalized: lowercase, no trailing dot
+    # blue is a host name, so the api pair is CNAME too (a weighted set shares one type: Route 53)
+    assert {r["type"] for r in api.values()} == {"CNAME"}
+    assert api["blue"]["records"] == ["legacy.example.com"] and api["green"]["records"] == ["d222.cloudfront.net"]
+    assert {r["zoneId"] for r in api.values()} == {"Z0123456789ABCDEFGHIJ"}  # the front door's zone by default
+    checks = {r.name: r.inputs for r in plan.of_type("aws:route53/healthCheck:HealthCheck")}
+    # blue's endpoint is shared, so its health check is too; green's api check probes the api's own path
+    assert sorted(checks) == ["door-api-green", "door-blue", "door-green"]
+    assert (checks["door-api-green"]["fqdn"], checks["door-api-green"]["resourcePath"]) == ("d222.cloudfront.net",
+                                                                                            "/status")
+    ids = {r.name: r.id for r in plan.of_type("aws:route53/healthCheck:HealthCheck")}
+    assert api["blue"]["healthCheckId"] == ids["door-blue"] and api["green"]["healthCheckId"] == ids["door-api-green"]
+    target = door.rollback_target
+    assert (target.zone_id, target.record_name, target.record_type) == ("Z0123456789ABCDEFGHIJ", "www.example.com",
+                                                                        "CNAME")
+    assert [(s.zone_id, s.record_name, s.record_type, s.blue_set_identifier, s.green_set_identifier)
+            for s in target.extra_record_sets] == [("Z0123456789ABCDEFGHIJ", "api.example.com", "CNAME", "blue",
+                                                    "green")]
+
+
+def test_route53_extra_name_with_its_own_blue_and_zone() -> None:
+    doc = {"traffic": {**R53_TWO["traffic"], "frontDoor": {**R53_TWO["traffic"]["frontDoor"], "extraNames": {
+        "api": {"recordName": "api.example.org", "zoneId": "Z9ZZZZZZZZZZZZZZZZZZZ",
+                "blue": {"dnsName": "old-api-1.us-east-1.elb.amazonaws.com", "zoneId": "Z35SXDOTRQ7X7K",
+                         "healthCheckPath": "/ping"},
+                "green": {"endpoint": "edge"}}}}}}
+    own_blue = Endpoint(dns_name="old-api-1.us-east-1.elb.amazonaws.com", zone_id="Z35SXDOTRQ7X7K",
+                        health_check_path="/ping")
+    plan, door = plan_names(doc, 50, R53_BLUE, R53_GREEN, {"api": (own_blue, API_GREEN)})
+    api = records_of(plan, "api.example.org")
+    assert {r["type"] for r in api.values()} == {"A"}  # its blue is an alias target: alias A records
+    assert {r["zoneId"] for r in api.values()} == {"Z9ZZZZZZZZZZZZZZZZZZZ"}
+    checks = {r.name: r.inputs for r in plan.of_type("aws:route53/healthCheck:HealthCheck")}
+    assert sorted(checks) == ["door-api-blue", "door-api-green", "door-blue", "door-green"]
+    assert checks["door-api-blue"]["resourcePath"] == "/ping"
+    assert [s.zone_id for s in door.rollback_target.extra_record_sets] == ["Z9ZZZZZZZZZZZZZZZZZZZ"]
+
+
+def test_route53_retired_blue_leaves_only_green_on_every_name() -> None:
+    plan, _ = plan_names(R53_TWO, 100, None, R53_GREEN, {"api": (None, API_GREEN)})
+    assert {(r.inputs["name"], r.inputs["setIdentifier"]) for r in plan.of_type("aws:route53/record:Record")} == {
+        ("www.example.com", "green"), ("api.example.com", "green")}
+    assert sorted(r.name for r in plan.of_type("aws:route53/healthCheck:HealthCheck")) == ["door-api-green",
+                                                                                          "door-green"]
+
+
+ALB_TWO: dict[str, Any] = {"traffic": {**ALB_DOC["traffic"], "frontDoor": {
+    **ALB_DOC["traffic"]["frontDoor"], "zoneId": "Z0123456789ABCDEFGHIJ", "recordName": "www.example.com",
+    "extraNames": {"api": {"recordName": "api.example.com", "green": {"service": "api"},
+                           "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/api-1"}}}}}
+
+
+@settings(max_examples=10)
+@given(st.integers(0, 100))
+def test_alb_host_rule_sends_exactly_green_weight_to_its_service(weight: int) -> None:
+    plan, door = plan_names(ALB_TWO, weight, ALB_BLUE, ALB_GREEN, {"api": (ALB_BLUE, Endpoint(alias_arn=API_ARN))})
+    tgs = {r.outputs["arn"]: r.name for r in plan.of_type("aws:lb/targetGroup:TargetGroup")}
+    rule = plan.one("aws:lb/listenerRule:ListenerRule", "door-host-api")
+    assert rule.inputs["conditions"] == [{"hostHeader": {"values": ["api.example.com"]}}]
+    (action,) = rule.inputs["actions"]
+    assert {tgs[t["arn"]]: t["weight"] for t in action["forward"]["targetGroups"]} == {
+        "door-blue": 100 - weight, "door-green-api": weight}
+    # ListenerRule priorities: 1..50000; the host block comes after every service block (and the write block)
+    assert HOST_BLOCK_START <= rule.inputs["priority"] <= MAX_PRIORITY == 50000
+    assert door.host_rule_priorities == {"api": rule.inputs["priority"]}
+    assert alb_green_share(plan) == pytest.approx(weight)  # the default action still weighs the first name
+
+
+def test_alb_host_rule_service_target_group_certificate_and_alias_record() -> None:
+    plan, door = plan_names(ALB_TWO, 10, ALB_BLUE, ALB_GREEN, {"api": (ALB_BLUE, Endpoint(alias_arn=API_ARN))})
+    # api has no path rule here, so the host rule gets it its own Lambda target group and scoped permission
+    tg = plan.one("aws:lb/targetGroup:TargetGroup", "door-green-api")
+    perm = plan.one("aws:lambda/permission:Permission", "door-green-api-invoke")
+    assert (perm.inputs["sourceArn"], perm.inputs["function"], perm.inputs["qualifier"]) == (
+        tg.outputs["arn"], "yoga-prod-api", "live")
+    assert sorted(door.service_target_group_arn_suffixes) == ["api"]  # watched by the rollback alarms
+    https = plan.one("aws:lb/listener:Listener", "door-https")
+    cert = plan.one("aws:lb/listenerCertificate:ListenerCertificate", "door-cert-api")
+    assert (cert.inputs["listenerArn"], cert.inputs["certificateArn"]) == (
+        https.outputs["arn"], "arn:aws:acm:us-east-1:123456789012:certificate/api-1")
+    dns = plan.one("aws:route53/record:Record", "door-dns-api")
+    assert (dns.inputs["zoneId"], dns.inputs["name"], dns.inputs["type"]) == ("Z0123456789ABCDEFGHIJ",
+                                                                              "api.example.com", "A")
+    lb = plan.one("aws:lb/loadBalancer:LoadBalancer", "door")
+    assert dns.inputs["aliases"][0]["name"] == lb.outputs["dnsName"]
+
+
+def test_alb_host_rule_reuses_a_routed_services_target_group() -> None:
+    plan, _ = plan_names(ALB_TWO, 25, ALB_BLUE, ALB_GREEN, {"api": (ALB_BLUE, Endpoint(alias_arn=API_ARN))},
+                         services=SERVICES)
+    assert len([r for r in plan.of_type("aws:lb/targetGroup:TargetGroup") if r.name == "door-green-api"]) == 1
+    priorities = [r.inputs["priority"] for r in plan.of_type("aws:lb/listenerRule:ListenerRule")]
+    assert len(set(priorities)) == len(priorities)
+
+
+def test_alb_retired_green_has_no_host_rule() -> None:
+    plan, _ = plan_names(ALB_TWO, 0, ALB_BLUE, None, {"api": (ALB_BLUE, None)})
+    assert not plan.of_type("aws:lb/listenerRule:ListenerRule")
+
+
+def test_host_rule_priorities_are_unique_stable_and_in_the_last_block() -> None:
+    keys = [f"name{i}" for i in range(100)]
+    every = host_rule_priorities(keys)
+    assert sorted(every.values()) == list(range(49901, 50001))  # 100 names fill the block exactly
+    few = host_rule_priorities(["api", "admin"])
+    more = host_rule_priorities(["api", "admin", "zzz"])
+    assert {k: more[k] for k in few} == few  # adding a name moves no other name's rule
+    with pytest.raises(ValueError, match="at most 100 names"):
+        host_rule_priorities([*keys, "one-more"])
+
+
+# ── traffic.frontDoor.extraNames: configuration errors ──────────────────────────────────────────
+
+def _with_names(doc: dict[str, Any], names: Any) -> dict[str, Any]:
+    return {"traffic": {**doc["traffic"], "frontDoor": {**doc["traffic"]["frontDoor"], "extraNames": names}}}
+
+
+@pytest.mark.parametrize(("doc", "key", "message"), [
+    (_with_names(R53_TWO, {"a": {"recordName": "x.example.com"}, "b": {"recordName": "X.example.com."}}),
+     "traffic.frontDoor.extraNames.b.recordName", "already weighed by traffic.frontDoor.extraNames.a.recordName"),
+    (_with_names(R53_TWO, {"a": {"recordName": "www.example.com"}}),
+     "traffic.frontDoor.extraNames.a.recordName", "already weighed by traffic.frontDoor.recordName"),
+    (_with_names(ALIAS_DOC, {"a": {"recordName": "x.example.com"}}), "traffic.frontDoor.extraNames",
+     "alias front door weighs Lambda versions"),
+    ({"traffic": {"frontDoor": {"kind": "none", "extraNames": {"a": {"recordName": "x.example.com"}}}}},
+     "traffic.frontDoor.extraNames", "builds no front door"),
+    (_with_names(R53_TWO, {"API": {"recordName": "x.example.com"}}), "traffic.frontDoor.extraNames.API",
+     "is not a name key"),
+    (_with_names(R53_TWO, [{"recordName": "x.example.com"}]), "traffic.frontDoor.extraNames", "must be a mapping"),
+    (_with_names(R53_TWO, {"a": {"recordName": "x.example.com", "green": {"endpoint": "cdn"}}}),
+     "traffic.frontDoor.extraNames.a.green.endpoint", "has no cdn endpoint"),
+    (_with_names(R53_TWO, {"a": {"recordName": "x.example.com", "green": {"service": "api"}}}),
+     "traffic.frontDoor.extraNames.a.green.service", "only the alb front door"),
+    (_with_names(R53_TWO, {"a": {"recordName": "x.example.com", "blue": {"variant": "ecs"}}}),
+     "traffic.frontDoor.extraNames.a.blue.container", "needs exactly one of container"),
+    (_with_names(R53_TWO, {"a": {"recordName": "x.example.com", "blue": {}}}),
+     "traffic.frontDoor.extraNames.a.blue.dnsName", "exactly one of dnsName and targets"),
+    (_with_names(ALB_TWO, {"a": {"recordName": "x.example.com", "green": {"service": "nope"}}}),
+     "traffic.frontDoor.extraNames.a.green.service", "unknown service 'nope'"),
+    (_with_names(ALB_TWO, {"a": {"recordName": "x.example.com"}}),
+     "traffic.frontDoor.extraNames.a.green.service", "forwards the name's green share"),
+    (_with_names(ALB_TWO, {"a": {"recordName": "x.example.com", "green": {"service": "api"},
+                                 "blue": {"targets": ["172.31.1.10"]}}}),
+     "traffic.frontDoor.extraNames.a.blue", "blue's one target group"),
+    (_with_names(ALB_TWO, {"a": {"recordName": "x.example.com", "green": {"service": "api"},
+                                 "certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/x"}}),
+     "traffic.frontDoor.extraNames.a.certificateArn", "its own region"),
+    (_with_names(R53_TWO, {"a": {"recordName": "api.example.org"}}),
+     "traffic.frontDoor.extraNames.a.zoneId", "cannot be in the front door's hosted zone"),
+    (_with_names(R53_TWO, {"a": {"recordName": "x.example.com", "bogus": 1}}),
+     "traffic.frontDoor.extraNames.a.bogus", "unknown key"),
+])
+def test_extra_name_config_errors_name_the_key(doc: dict[str, Any], key: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as err:
+        traffic(doc)
+    assert err.value.key == key
+
+
+@pytest.mark.parametrize(("stack", "override", "message"), [
+    # CloudFront answers only for its alternate domain names (CloudFront developer guide)
+    ("prod", "overrides.traffic.frontDoor.extraNames.api.recordName=app.hibiji.com",
+     r"edge\.domainName: traffic\.frontDoor\.extraNames\.api weighs 'app\.hibiji\.com'"),
+    # an API Gateway custom domain answers only for its own name
+    ("dev", "overrides.traffic.frontDoor.extraNames.api.recordName=app-dev01.hibiji.com",
+     r"httpApi\.domainName: traffic\.frontDoor\.extraNames\.api weighs"),
+    ("prod", "overrides.traffic.frontDoor.extraNames.api.green.endpoint=httpApi",
+     r"extraNames\.api\.green\.endpoint: blue's records for this name are A records"),
+])
+def test_a_name_green_does_not_answer_for_is_refused(stack: str, override: str, message: str) -> None:
+    from cutover.plan.engine import ProgramError
+    from tests.conftest import planned
+
+    with pytest.raises(ProgramError, match=message):
+        planned(stack, "profile=persona-serverless", override)
+
+
+def test_extra_name_placeholders_are_reported() -> None:
+    doc = _with_names(R53_TWO, {"api": {"recordName": "api.example.org", "zoneId": "Z0000000000000000000000",
+                                        "blue": {"dnsName": "old-api.example.com"}}})
+    assert traffic(doc).placeholders() == ["traffic.blue.dnsName", "traffic.frontDoor.extraNames.api.zoneId",
+                                           "traffic.frontDoor.extraNames.api.blue.dnsName"]

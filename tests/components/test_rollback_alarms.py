@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.front_door import RollbackTarget
+from components.front_door import RollbackTarget, WeightedRecordSet
 from components.rollback import AlbMetrics, LambdaMetrics, Rollback, RollbackArgs
 from cutover.config import Environment, FrontDoorKind, RollbackConfig
 from cutover.config.environment import DEFAULTS
@@ -242,3 +242,44 @@ def test_every_green_target_group_has_its_own_alarms() -> None:
         common_alarm_settings(found[f"latency{svc}"], 2.0, 10)
     rule = plan.one("aws:cloudwatch/compositeAlarm:CompositeAlarm").inputs["alarmRule"]
     assert sorted(rule.split(" OR ")) == sorted(f'ALARM("{a.inputs["name"]}")' for a in found.values())
+
+
+# ── route53 with more than one weighted name (issue 13 item 2) ─────────────────────────────────
+
+def test_two_weighted_names_in_two_zones_environment_and_one_statement_per_zone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(TARGETS, "route53-two", RollbackTarget(
+        FrontDoorKind.ROUTE53, zone_id="Z0123456789ABCDEFGHIJ", record_name="www.example.com", record_type="CNAME",
+        extra_record_sets=(WeightedRecordSet("Z0123456789ABCDEFGHIJ", "shop.example.com", "A"),
+                           WeightedRecordSet("Z9999999999999999999Z", "api.example.org", "A"))))
+    plan = plan_rollback("route53-two", RollbackConfig(api5xx_percent=1), http_api_ids={"http": "abc123"})
+    env = plan.one("aws:lambda/function:Function", "rollback-fn").inputs["environment"]["variables"]
+    # the first name stays in HOSTED_ZONE_ID/RECORD_NAME/RECORD_TYPE; RECORD_SETS lists every name, it first
+    assert (env["HOSTED_ZONE_ID"], env["RECORD_NAME"], env["RECORD_TYPE"]) == ("Z0123456789ABCDEFGHIJ",
+                                                                               "www.example.com", "CNAME")
+    assert json.loads(env["RECORD_SETS"]) == [
+        {"zone": "Z0123456789ABCDEFGHIJ", "name": "www.example.com", "type": "CNAME", "blueSetId": "blue",
+         "greenSetId": "green"},
+        {"zone": "Z0123456789ABCDEFGHIJ", "name": "shop.example.com", "type": "A", "blueSetId": "blue",
+         "greenSetId": "green"},
+        {"zone": "Z9999999999999999999Z", "name": "api.example.org", "type": "A", "blueSetId": "blue",
+         "greenSetId": "green"}]
+    stmts = {s.get("Sid"): s for s in policy(plan)}
+    # Service Authorization Reference (Route 53): ChangeResourceRecordSets on the hostedzone resource, with
+    # ...NormalizedRecordNames / ...RecordTypes / ...Actions; ListResourceRecordSets on the hostedzone too.
+    assert stmts["ShiftRecords"]["Resource"] in ("arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
+                                                 ["arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"])
+    assert stmts["ShiftRecords"]["Condition"] == {"ForAllValues:StringEquals": {
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["www.example.com", "shop.example.com"],
+        "route53:ChangeResourceRecordSetsRecordTypes": ["CNAME", "A"],
+        "route53:ChangeResourceRecordSetsActions": ["UPSERT"]}}
+    assert stmts["ShiftRecords2"]["Condition"]["ForAllValues:StringEquals"][
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames"] == ["api.example.org"]
+    assert sorted(stmts["ReadRecords"]["Resource"]) == ["arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
+                                                        "arn:aws:route53:::hostedzone/Z9999999999999999999Z"]
+
+
+def test_one_weighted_name_has_no_record_sets_variable() -> None:
+    plan = plan_rollback("route53", RollbackConfig(api5xx_percent=1), http_api_ids={"http": "abc123"})
+    env = plan.one("aws:lambda/function:Function", "rollback-fn").inputs["environment"]["variables"]
+    assert "RECORD_SETS" not in env and env["RECORD_NAME"] == "api.example.com"

@@ -8,13 +8,13 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.errors import ComponentError
 from components.refs import StoreRef
 from components.serverless import ENI_ACTIONS, ServerlessApp, ServerlessAppArgs, VpcPlacement
 from cutover.config import Environment
 from cutover.config.environment import DEFAULTS
 from cutover.config.reader import Reader
 from cutover.config.serverless import parse_serverless
-from cutover.errors import ConfigError
 from cutover.naming import Namer
 from cutover.plan.engine import ProgramError
 from cutover.plan.model import Plan, PlannedResource
@@ -195,7 +195,7 @@ def test_callers_may_invoke_a_worker_alias_and_nothing_else(plan: Plan) -> None:
 
 def test_unknown_refs_fail_with_the_key_and_pending_kinds_are_skipped() -> None:
     refs = {k: v for k, v in REFS.items() if k != "database:main"}
-    with pytest.raises((ConfigError, ProgramError), match=r"services\.orders\.uses\.database:main"):
+    with pytest.raises((ComponentError, ProgramError), match=r"services\.orders\.uses\.database:main"):
         _plan(refs=refs)
     plan = _plan(refs=refs, pending_kinds=frozenset({"database"}))
     assert "vpcConfig" not in _fn(plan, "orders").inputs

@@ -219,6 +219,11 @@ RESOURCES: dict[tuple[str, str], ResourceBuilder] = {
     ("elasticloadbalancing", "DescribeRules"): _anything,
     ("elasticloadbalancing", "DescribeTargetGroups"): _anything,
     ("elasticloadbalancing", "DescribeTargetHealth"): _anything,
+    # ECS (Service Authorization Reference, Amazon ECS): RunTask on the task-definition resource
+    # (task-definition/<family>:<revision>), DescribeTasks and StopTask on task/<cluster>/<id>.
+    ("ecs", "RunTask"): _param("taskDefinition"),
+    ("ecs", "DescribeTasks"): lambda p, r, a: str(p["tasks"][0]),
+    ("ecs", "StopTask"): _param("task"),
 }
 
 

@@ -12,7 +12,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "cutover.yml"
-PROFILES = ["pos-serverless", "tracetrack-ecs", "yoga-serverless", "waiterix-serverless", "persona-serverless"]
+PROFILES = ["pos-serverless", "tracetrack-ecs", "yoga-serverless", "waiterix-serverless", "persona-serverless",
+            "django-serverless", "rails-ecs"]
 STACKS = ["dev", "prod"]
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$")
 
@@ -63,7 +64,7 @@ def test_plan_matrix_covers_every_profile_and_stack() -> None:
     matrix = job["strategy"]["matrix"]
     pairs = {(p, s) for p in matrix["profile"] for s in matrix["stack"]}
     assert pairs == {(p, s) for p in PROFILES for s in STACKS}
-    assert len(pairs) == 10
+    assert len(pairs) == 2 * len(PROFILES)
     assert matrix["profile"] == PROFILES  # the same files as profiles/
     assert sorted(p.stem for p in (ROOT / "profiles").glob("*.yaml")) == sorted(PROFILES)
     assert [s["run"] for s in steps(job) if "run" in s] == [

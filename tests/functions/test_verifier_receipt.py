@@ -53,7 +53,8 @@ def _edited(**top: Any) -> str:
     ("nope", "receipt: not JSON"),
     ("[]", "receipt: expected a JSON object"),
     (_edited(v=2), "v: unsupported receipt version 2"),
-    (_edited(pair="mysql->s3"), "pair: unknown value 'mysql->s3' (allowed: postgres->postgres | mysql->dynamodb)"),
+    (_edited(pair="mysql->s3"),
+     "pair: unknown value 'mysql->s3' (allowed: postgres->postgres | mysql->dynamodb | mysql->mysql)"),
     (_edited(clean=True), "clean: True contradicts the tables"),  # a forged verdict
     (_edited(mismatches=0), "mismatches: 0 but the tables sum to 1"),
     (_edited(at="yesterday"), "at: expected UTC time"),

@@ -44,10 +44,13 @@ def test_one_million_http_api_requests() -> None:
 
 
 def test_lambda_rds_proxy_aurora_fargate() -> None:
-    fn = res("aws:lambda/function:Function", "fn", inputs={"memorySize": 512, "architectures": ["arm64"]})
+    fn = res("aws:lambda/function:Function", "fn", inputs={"name": "fn", "memorySize": 512,
+                                                           "architectures": ["arm64"]})
+    api = res("aws:lambda/permission:Permission", "fn-api", inputs={
+        "function": "fn", "principal": "apigateway.amazonaws.com"})  # an HTTP API integration invokes it
     usage = {"requestsPerMonth": 2_000_000, "avgLambdaDurationMs": 100}
     # 2M x $0.20/M + 2M x 0.1 s x 0.5 GB x $0.0000133334
-    assert line(cost.estimate([fn], usage), "fn") == pytest.approx(0.40 + 100_000 * 0.0000133334, abs=1e-3)
+    assert line(cost.estimate([fn, api], usage), "fn") == pytest.approx(0.40 + 100_000 * 0.0000133334, abs=1e-3)
     db = res("aws:rds/instance:Instance", "db", inputs={"instanceClass": "db.t4g.small", "allocatedStorage": 20})
     proxy = res("aws:rds/proxy:Proxy", "proxy", inputs={"engineFamily": "POSTGRESQL"})
     assert line(cost.estimate([db, proxy], {}), "proxy") == pytest.approx(2 * 730 * 0.015)

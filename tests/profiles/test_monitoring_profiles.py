@@ -47,8 +47,11 @@ def test_pos_seed_000_thresholds_on_its_rds_functions_and_api() -> None:
     assert storage["threshold"] == pytest.approx(db.inputs["allocatedStorage"] * GIB * 0.2)
     functions = {r.name.removeprefix("serverless-") for r in plan.of_type("aws:lambda/function:Function")
                  if r.name.startswith("serverless-")}
+    # Every function declares one: the services', and the data verifier's (pos copies its datasets).
+    verifier = {"verifier"} if [f for f in plan.of_type("aws:lambda/function:Function") if f.name == "verifier-fn"] \
+        else set()
     assert {k.split("-", 1)[1].removesuffix("-critical") for k in alarms if k.startswith("lambdaErrorRate")} \
-        == functions
+        == functions | verifier
     assert all(alarms[f"lambdaErrorRatePercent-{f}-critical"]["threshold"] == 5 for f in functions)
     api = alarms["api5xxRatePercent-http-critical"]
     assert api["threshold"] == 1

@@ -6,13 +6,14 @@ from typing import Any
 
 import pytest
 
+from components.errors import ComponentError
+from components.specs.serverless import check_uses
 from cutover.config import Environment, ServiceKind
 from cutover.config.environment import DEFAULTS
 from cutover.config.reader import Reader
 from cutover.config.serverless import (
     DEFAULT_CODE,
     ServerlessConfig,
-    check_uses,
     parse_serverless,
 )
 from cutover.errors import ConfigError
@@ -192,7 +193,7 @@ def test_function_refs_target_workers_only() -> None:
 
 def test_check_uses_names_the_key_and_lists_what_exists() -> None:
     sls, _, _ = parse(api(uses={"table:Userz": "read", "database:main": "write"}))
-    with pytest.raises(ConfigError) as exc:
+    with pytest.raises(ComponentError) as exc:
         check_uses(sls, {"table:Users": object(), "bucket:assets": object()}, frozenset({"database"}))
     assert exc.value.key == "services.shop.uses.table:Userz"
     assert "did you mean 'table:Users'" in exc.value.problem and "bucket:assets" in str(exc.value.allowed)

@@ -142,3 +142,55 @@ def test_one_background_compiler_at_a_time(tmp_path: Path, monkeypatch: pytest.M
         assert started == []  # the running compiler is left to finish; a later run compiles the rest
     fastimport.compile_missed_later()
     assert started == [[sys.executable, "-m", "cutover.plan.fastimport", "pulumi_aws.wafv2"]]
+
+
+def _package(root: Path, name: str, files: dict[str, str]) -> None:
+    pkg = root / name
+    pkg.mkdir()
+    for file, text in files.items():
+        (pkg / file).write_text(text)
+
+
+def test_a_package_imports_its_star_modules_on_first_use(tmp_path: Path) -> None:
+    """The generated package shape (``from .module import *`` per resource, ``_inputs`` and ``outputs``
+    eager): each name resolves to the object the star import would bind, a later module winning a clash
+    as it would, and a module loads only when one of its names is first read."""
+    _package(tmp_path, "lazypkg", {
+        "__init__.py": "from .alpha import *\nfrom .beta import *\nfrom ._inputs import *\nfrom . import outputs\n",
+        "alpha.py": "__all__ = ['Alpha', 'Shared']\nclass Alpha: pass\nShared = 'alpha'\n",
+        "beta.py": "__all__ = ['Beta', 'Shared']\nclass Beta: pass\nShared = 'beta'\n",
+        "_inputs.py": "__all__ = ['AlphaArgs']\nclass AlphaArgs: pass\n",
+        "outputs.py": "class Out: pass\n",
+    })
+    cache = tmp_path / "cache"
+    finder = fastimport._Finder(("lazypkg",), cache)
+    sys.path.insert(0, str(tmp_path))
+    sys.meta_path.insert(0, finder)
+    try:
+        assert fastimport.compile_modules(["lazypkg", "lazypkg.alpha", "lazypkg.beta", "lazypkg._inputs",
+                                           "lazypkg.outputs"], cache) == 5
+        pkg = __import__("lazypkg")
+        assert "lazypkg._inputs" in sys.modules and "lazypkg.outputs" in sys.modules  # eager, as generated
+        assert "lazypkg.alpha" not in sys.modules and "lazypkg.beta" not in sys.modules
+        assert pkg.AlphaArgs.__name__ == "AlphaArgs"
+        assert pkg.Alpha is sys.modules["lazypkg.alpha"].Alpha
+        assert "lazypkg.beta" not in sys.modules
+        assert pkg.Shared == "beta"  # the later star import wins, as it does eagerly
+        assert pkg.Beta is sys.modules["lazypkg.beta"].Beta
+        with pytest.raises(AttributeError, match="Missing"):
+            pkg.Missing  # noqa: B018
+    finally:
+        sys.meta_path.remove(finder)
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m == "lazypkg" or m.startswith("lazypkg.")]:
+            sys.modules.pop(name)
+        fastimport.missed.clear()
+
+
+def test_a_package_of_another_shape_keeps_its_code(tmp_path: Path) -> None:
+    """No literal ``__all__`` in a star-imported module, or a ``__getattr__`` of its own: left as written."""
+    _package(tmp_path, "p1", {"__init__.py": "from .a import *\n", "a.py": "X = 1\n"})
+    own_getattr = "from .a import *\ndef __getattr__(name):\n    raise AttributeError(name)\n"
+    _package(tmp_path, "p2", {"__init__.py": own_getattr, "a.py": "__all__ = ['X']\nX = 1\n"})
+    assert fastimport.lazy_package_source(tmp_path / "p1" / "__init__.py") is None
+    assert fastimport.lazy_package_source(tmp_path / "p2" / "__init__.py") is None

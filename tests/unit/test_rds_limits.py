@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cutover.rds_limits import CLASS_MEMORY_GIB, postgres_max_connections
+from cutover.rds_limits import CLASS_MEMORY_GIB, max_connections, mysql_max_connections, postgres_max_connections
 
 
 @pytest.mark.parametrize(("cls", "expected"), [("db.t4g.small", 202), ("db.t3.medium", 405), ("db.t3.micro", 101)])
@@ -18,3 +18,12 @@ def test_bigger_classes_allow_more_connections_up_to_5000() -> None:
 def test_unknown_class_names_the_known_ones() -> None:
     with pytest.raises(ValueError, match=r"db\.t4g\.small"):
         postgres_max_connections("db.x9.huge")
+
+
+# RDS for MySQL: max_connections = {DBInstanceClassMemory/12582880} (RDS user guide, "Maximum MySQL
+# connections"), DBInstanceClassMemory taken as 90% of the class memory like the PostgreSQL figures above.
+@pytest.mark.parametrize(("cls", "expected"), [("db.t4g.small", 153), ("db.t3.medium", 307), ("db.r6g.large", 1228)])
+def test_mysql_max_connections_follows_the_rds_formula(cls: str, expected: int) -> None:
+    assert mysql_max_connections(cls) == expected
+    assert max_connections("mysql", cls) == expected
+    assert max_connections("postgres", cls) == postgres_max_connections(cls) != expected

@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from components.specs.capabilities import CAPABILITIES, STORE_CAPABILITIES
 from cutover.cidr import MAX_AZS
 from cutover.config.budget import usage_declarations
 from cutover.config.container import ALB_TLS_POLICIES, PRICE_CLASSES
-from cutover.config.databases import ENHANCED_MONITORING_INTERVALS, SUBNET_TIERS
+from cutover.config.databases import DATABASE_ENGINES, ENHANCED_MONITORING_INTERVALS, SUBNET_TIERS
 from cutover.config.datastores import (
     ATTRIBUTE_TYPES,
     HOUR_SECONDS,
@@ -70,6 +71,12 @@ class Section:
     node: Node
 
 
+# `uses:` capabilities come from the stores (components/specs/capabilities.py): one list of kinds.
+_USES_CAPABILITY = string("Capability: " + "; ".join(f"{k}: {' | '.join(c)}" for k, c in STORE_CAPABILITIES.items())
+                          + " (write includes read).", enum=CAPABILITIES)
+_USES_KEY = "<kind>:<name>, kind " + " | ".join(STORE_CAPABILITIES)
+
+
 def _enabled_or(desc: str, body: Node) -> Node:
     """``waf: enabled`` / ``waf: disabled`` shorthand, or the full mapping."""
     return one_of(desc, string("Shorthand for {enabled: true} / {enabled: false}.", enum=("enabled", "disabled")),
@@ -117,8 +124,8 @@ def _container_properties() -> dict[str, Node]:
         "secrets": mapping("Variables injected from Secrets Manager at start.",
                            string("secret:<generated secret> or a Secrets Manager ARN[:<json key>::]."),
                            key="variable name"),
-        "uses": mapping("Store refs the task may use.", string("Access.", enum=("read", "write")),
-                        key="store ref, e.g. database:main"),
+        "uses": mapping("Store refs the task may use, each with a capability of its kind.", _USES_CAPABILITY,
+                        key=_USES_KEY),
         "scaling": obj("Service auto scaling.", {
             "min": integer("Minimum tasks (prod: at least 2).", 1, minimum=0, maximum=1000, prod=2),
             "max": integer("Maximum tasks.", minimum=1, maximum=1000,
@@ -265,8 +272,19 @@ def _budget() -> Node:
 
 def _usage() -> Node:
     return obj("Traffic the cost estimate assumes (a missing figure counts as 0).", {
-        key.name: number(key.description, 0.0, minimum=0, maximum=key.maximum) for key in usage_declarations()
-        if key.profile
+        **{key.name: number(key.description, 0.0, minimum=0, maximum=key.maximum) for key in usage_declarations()
+           if key.profile},
+        "services": mapping(
+            "Per Lambda service: its own figures instead of what its trigger implies (HTTP services share "
+            "requestsPerMonth evenly, scheduled ones fire on their schedule, queue consumers follow "
+            "queueMessagesPerMonth, functions nothing in the stack invokes count 0).",
+            obj("One service's usage.", {
+                "requestsPerMonth": number("Invocations a month (an HTTP service's figure is taken out of "
+                                           "requestsPerMonth before the others share the rest).",
+                                           minimum=0, maximum=1e12),
+                "avgDurationMs": number("Average duration in ms (default: avgLambdaDurationMs).", minimum=1,
+                                        maximum=900000),
+            }), key="a service name of services:"),
     })
 
 
@@ -320,9 +338,8 @@ def _services() -> Node:
         "routes": {"type": "array", "items": route, "description": "HTTP routes (kind api only)."},
         "schedule": string("EventBridge schedule (kind worker only): rate(5 minutes) or cron(...)."),
         "reservedConcurrency": integer("Reserved concurrent executions.", minimum=1, maximum=1000),
-        "uses": mapping("Store refs the function may use.", string("Access.", enum=("read", "write")),
-                        key="<kind>:<name>, kind table | bucket | secret | database | cache | websocket | email | "
-                            "function"),
+        "uses": mapping("Store refs the function may use, each with a capability of its kind.", _USES_CAPABILITY,
+                        key=_USES_KEY),
         "environment": mapping("Plain environment variables (never secrets).",
                                one_of("A value.", {"type": "string"}, {"type": "number"}), key="variable name"),
     }), key="service name: " + _LABEL + ", at most 24 characters")
@@ -488,6 +505,57 @@ def _postgres() -> Node:
     }, required=("instanceClass",))
 
 
+def _databases() -> Node:
+    # Keys as cutover/config/databases.py (rds_instance, parse_databases) and datastores.py (aurora_cluster) parse
+    # them; which keys apply depends on engine, and a key that does not apply is refused by name.
+    proxy = obj("RDS Proxy settings.", {
+        "enabled": boolean("Build the proxy.", default_text="true"),
+        "maxConnectionsPercent": integer("Share of max_connections the proxy may open.", minimum=1, maximum=100,
+                                         default_text="90"),
+        "maxIdleConnectionsPercent": integer("Idle connections kept (at most maxConnectionsPercent).", minimum=0,
+                                             maximum=100, default_text="50"),
+        "connectionBorrowTimeoutSeconds": integer("Wait for a connection.", minimum=0, maximum=3600,
+                                                  default_text="120"),
+        "idleClientTimeoutSeconds": integer("Idle client timeout.", minimum=1, maximum=28800, default_text="1800"),
+    })
+    return mapping("Relational databases by name: services use database:<name> and get <NAME>_DB_HOST, _DB_PORT, "
+                   "_DB_NAME, _DB_USER, _DB_SECRET_ARN (main: DB_HOST, ...). The aurora: and postgres: sections "
+                   "stay database:main.", obj("One database: an RDS instance (postgres, mysql) or an Aurora cluster "
+                                              "(aurora-postgresql, aurora-mysql).", {
+        "engine": string("The engine.", enum=DATABASE_ENGINES),
+        "instanceClass": string("RDS: the instance class (required); Aurora: db.serverless (Serverless v2) or a "
+                                "provisioned class.", pattern=r"^db\.(serverless|[a-z0-9]+\.[a-z0-9]+)$",
+                                allowed="an instance class such as db.t4g.small",
+                                default_text="required for postgres and mysql; db.serverless for Aurora"),
+        "engineVersion": string("Engine version: postgres MAJOR[.MINOR] (13..19); mysql 8.0 | 8.4 [.MINOR]; "
+                                "aurora-postgresql MAJOR.MINOR; aurora-mysql 8.0.mysql_aurora.3.MM.P (Serverless v2: "
+                                "3.02.0+).", default_text="16.6, 8.0, 16.6, 8.0.mysql_aurora.3.08.0 by engine"),
+        "allocatedStorageGb": integer("RDS: gp3 storage in GiB.", minimum=20, maximum=65536, default_text="20"),
+        "maxAllocatedStorageGb": integer("RDS: storage autoscaling ceiling.", minimum=20, maximum=65536,
+                                         default_text="max(5 x allocatedStorageGb, 100)"),
+        **_identity(),
+        "multiAz": boolean("RDS: standby in another AZ (prod: true, or a written rds-multi-az waiver).",
+                           default_text="settings.multiAz"),
+        "monitoringIntervalSeconds": integer("RDS: enhanced monitoring interval (0: off).",
+                                             enum=ENHANCED_MONITORING_INTERVALS, default_text="0",
+                                             message="{value} is not an enhanced monitoring interval"),
+        "performanceInsights": boolean("Performance Insights (not on RDS MySQL micro/small classes).",
+                                       default_text="true, except RDS MySQL micro/small and Aurora at 0 ACUs"),
+        "proxy": one_of("RDS Proxy: true, or its settings.", {"type": "boolean"}, proxy, default_text="false"),
+        "subnets": string("RDS: subnet tier.", enum=SUBNET_TIERS, default_text="isolated"),
+        "minCapacity": number("Aurora Serverless v2: minimum ACUs in half steps (0 pauses when idle).", minimum=0,
+                              maximum=256, default_text="0.5"),
+        "maxCapacity": number("Aurora Serverless v2: maximum ACUs in half steps (required).", minimum=1,
+                              maximum=256),
+        "secondsUntilAutoPause": integer("Aurora: idle seconds before pausing (minCapacity 0 only).", minimum=300,
+                                         maximum=86400, default_text="300"),
+        "instances": integer("Aurora: writer plus readers (prod: at least 2).", minimum=1, maximum=16,
+                             default_text="1 (dev), 2 (prod)"),
+        "readerScalesWithWriter": boolean("Aurora: readers in promotion tier 1 instead of 2.", default_text="true"),
+        "suppress": _POLICY_WAIVERS,
+    }, required=("engine",)), key="database name: a letter, then up to 39 letters, digits, _ or -")
+
+
 def _cache() -> Node:
     return mapping("ElastiCache Redis replication groups keyed by cache name.", obj("One cache.", {
         "nodeType": string("Node type.", "cache.t4g.micro", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$",
@@ -549,6 +617,38 @@ def _traffic() -> Node:
             "certificateArn": string("alb: ACM certificate in the stack's region.", allowed=_ACM),
             "sslPolicy": string("alb: TLS 1.3 security policy.", "ELBSecurityPolicy-TLS13-1-2-2021-06",
                                 pattern=r"^ELBSecurityPolicy-TLS13-", allowed="a TLS 1.3 policy"),
+            "extraNames": mapping(
+                "alb and route53: more weighted names besides recordName (a site and its API), moved by the same "
+                "greenWeight and reset by the same rollback (cutover/config/traffic.py).",
+                obj("One more weighted name.", {
+                    "recordName": string("The name clients call.", allowed=_DNS),
+                    "zoneId": string("Its hosted zone (route53 records, or the alb alias record).",
+                                     pattern=r"^Z[A-Z0-9]{1,31}$", allowed="a Route 53 hosted zone id",
+                                     default_text="frontDoor.zoneId"),
+                    "healthCheckPath": string("Green's health check path for this name.", pattern=r"^/",
+                                              allowed="a path: /health", default_text="frontDoor.healthCheckPath"),
+                    "certificateArn": string("alb: a certificate for this name, added to the HTTPS listener (SNI).",
+                                             allowed=_ACM),
+                    "blue": obj("route53: an external blue of its own for this name.", {
+                        "variant": string("Only external: an ecs blue is traffic.blue itself.", "external",
+                                          enum=("external",)),
+                        "dnsName": string("The current host for this name.", allowed=_DNS),
+                        "zoneId": string("The DNS name's alias zone.", pattern=r"^Z[A-Z0-9]{1,31}$",
+                                         allowed="a Route 53 zone id"),
+                        "targets": strings("Public IPs of the current servers (A records).", []),
+                        "port": integer("Health check port.", 443, minimum=1, maximum=65535),
+                        "protocol": string("Health check protocol.", "HTTPS", enum=("HTTP", "HTTPS")),
+                        "healthCheckPath": string("Blue's health check path.", "/", pattern=r"^/",
+                                                  allowed="a path: /health"),
+                    }),
+                    "green": obj("The part of green this name reaches.", {
+                        "endpoint": string("route53: what the name points at.",
+                                           enum=("httpApi", "frontend", "edge", "alb", "cdn", "lambda"),
+                                           default_text="traffic.green.endpoint (alb: lambda)"),
+                        "service": string("alb: the service whose live alias takes this name's green share."),
+                    }),
+                }, required=("recordName",)),
+                key="name key"),
         }),
         "blue": obj("The side traffic moves away from.", {
             "variant": string("external (not managed here), ecs (built here) or none.",
@@ -621,6 +721,10 @@ def _promotion() -> Node:
                                        maximum=1000),
         "minRequests": integer("Fewer green requests in the window make the analysis inconclusive.", 20,
                                minimum=1, maximum=10_000_000, prod=500),
+        "gates": obj("Which optional gates a promotion must pass.", {
+            "preTraffic": string("required: green's preTraffic task must have succeeded for the deployed version.",
+                                 "optional", enum=("required", "optional")),
+        }),
         "smokeTests": mapping("Pre-traffic checks against green's own endpoint after every deployment (1..10).",
                               obj("One check.", {
                                   "path": string("Path starting with / (query string allowed)."),
@@ -663,8 +767,10 @@ def _migrations() -> Node:
                                                   "MySQL-compatible sources (verify-ca/verify-full only)."),
                           "store": string("Instead of a database: a store of this stack holding the data."),
                       }),
-                      "target": string("The store of this stack that receives the copy: database:main, "
+                      "target": string("The store of this stack that receives the copy: database:<name>, "
                                        "table:<Name>, bucket:<purpose>."),
+                      "targetCaCertificate": string("A MySQL-compatible database target's CA certificate (PEM, the "
+                                                    "region's RDS bundle): DMS verifies the target against it."),
                       "method": string("dms: full load + change data capture; dump: one-off copy in a write "
                                        "freeze; shared: both colors use blue's database, no copy.",
                                        enum=("dms", "dump", "shared")),
@@ -686,6 +792,116 @@ def _migrations() -> Node:
     return mapping("The data plan: every dataset blue holds that green must hold after the cutover "
                    "(docs/runbooks/data-migration.md).", dataset, key="dataset name: lowercase letters, digits, "
                    "hyphens; at most 40")
+
+
+def _pre_traffic() -> Node:
+    # Keys and limits as cutover/config/pre_traffic.py documents and checks them.
+    from components.specs.pre_traffic import MAX_TIMEOUT_SECONDS
+
+    return obj("A one-off command green runs before it takes traffic (schema migrations), by the deployment, once "
+               "per deployed version; recorded in SSM for the preTraffic promotion gate.", {
+        "service": string("Serverless: the service whose new version runs it (invoked with {cutover: pre-traffic, "
+                          "command}); ECS: the container whose task definition runs it."),
+        "command": strings("The command, e.g. [python, manage.py, migrate, --noinput].",
+                           item=string("One argument.")),
+        "timeoutSeconds": integer("How long it may run (serverless: at most the service's timeoutSeconds).", 600,
+                                  minimum=1, maximum=MAX_TIMEOUT_SECONDS),
+    }, required=("service", "command"))
+
+
+def _queues() -> Node:
+    # Limits: components/specs/queues.py (botocore sqs CreateQueue attributes, lambda CreateEventSourceMapping).
+    from components.specs.queues import (
+        BATCH_RANGE,
+        BATCH_WINDOW_RANGE,
+        DELAY_RANGE,
+        MAX_CONCURRENCY_RANGE,
+        MAX_RECEIVE_RANGE,
+        RETENTION_RANGE,
+        VISIBILITY_RANGE,
+    )
+
+    return mapping("SQS queues keyed by name, each KMS-encrypted with a key of its own and with a dead-letter "
+                   "queue; services use them as queue:<name> with send (producers) or consume (workers).",
+                   obj("One queue.", {
+        "fifo": boolean("A FIFO queue (exactly-once, ordered per message group); its dead-letter queue is FIFO "
+                        "too.", False),
+        "visibilityTimeoutSeconds": integer("How long a received message stays hidden; at least the consuming "
+                                            "function's timeout (AWS recommends 6x).", 30,
+                                            minimum=VISIBILITY_RANGE[0], maximum=VISIBILITY_RANGE[1]),
+        "messageRetentionSeconds": integer("How long SQS keeps a message.", 345_600, minimum=RETENTION_RANGE[0],
+                                           maximum=RETENTION_RANGE[1]),
+        "delaySeconds": integer("Delivery delay of every message.", 0, minimum=DELAY_RANGE[0],
+                                maximum=DELAY_RANGE[1]),
+        "maxReceiveCount": integer("Receives before a message moves to the dead-letter queue.", 5,
+                                   minimum=MAX_RECEIVE_RANGE[0], maximum=MAX_RECEIVE_RANGE[1]),
+        "contentBasedDeduplication": boolean("FIFO only: deduplicate by a SHA-256 of the body.", False),
+        "envPrefix": string("Prefix of the variable services get (<PREFIX>_QUEUE_URL).",
+                            pattern=r"^[A-Z][A-Z0-9_]{0,30}$", allowed="UPPER_SNAKE_CASE, e.g. JOBS",
+                            default_text="the queue name in upper case"),
+        "consumer": obj("How a serverless consumer reads it (its event source mapping).", {
+            "batchSize": integer("Messages per invocation (FIFO: at most 10; above 10 needs a batching window).",
+                                 10, minimum=BATCH_RANGE[0], maximum=BATCH_RANGE[1]),
+            "batchWindowSeconds": integer("How long Lambda gathers a batch.", 0, minimum=BATCH_WINDOW_RANGE[0],
+                                          maximum=BATCH_WINDOW_RANGE[1]),
+            "maxConcurrency": integer("Most concurrent invocations the queue drives.",
+                                      minimum=MAX_CONCURRENCY_RANGE[0], maximum=MAX_CONCURRENCY_RANGE[1],
+                                      default_text="no cap"),
+        }),
+        "alarms": obj("Alarm thresholds (monitoring.alarms.queueDepth / queueOldestMessageSeconds win); the "
+                      "dead-letter queue always alarms on depth.", {
+            "depth": integer("Messages visible for 5 minutes (warning): a backlog the consumers do not drain.",
+                             1000, minimum=1, maximum=1_000_000_000),
+            "oldestAgeSeconds": integer("Age of the oldest message for 5 minutes (critical): work waiting "
+                                        "longer than this is late, whatever the depth.", minimum=60,
+                                        maximum=RETENTION_RANGE[1],
+                                        default_text="3600, or half the retention when that is shorter "
+                                                     "(none under 120 s)"),
+        }),
+        "suppress": _POLICY_WAIVERS,
+    }), key="queue name: lowercase letters, digits, -; at most 40")
+
+
+def _existing() -> Node:
+    # Keys and formats as cutover/config/existing.py documents and checks them.
+    from cutover.config.existing import DATABASE_ENGINES
+
+    def by_ref(kind: str, shape: str, name_rule: str) -> Node:
+        return mapping(
+            f"Existing {kind}s by ARN or name; services use them as {kind}:<key> with the same grants as the "
+            "stack's own.",
+            obj(f"One existing {kind}: exactly one of arn and name.", {
+                "arn": string(f"Its ARN: {shape}."),
+                "name": string(f"Its name ({name_rule}); the ARN is derived with the stack's partition, region "
+                               "and account."),
+                "kmsKeyArn": string("The customer managed KMS key it is encrypted with (adds kms:Decrypt, and "
+                                    "kms:GenerateDataKey for writers).",
+                                    allowed="arn:aws:kms:<region>:<account>:key/<key id>"),
+            }), key="ref name: a letter, then letters, digits, _ and -; at most 64")
+
+    return obj("Stores that already exist outside this stack, used by reference: nothing is created, changed, "
+               "archived or deleted for them.", {
+        "secrets": by_ref("secret", "arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>",
+                          "a name grants <name>-??????"),
+        "buckets": by_ref("bucket", "arn:aws:s3:::<bucket>", "the bucket name"),
+        "tables": by_ref("table", "arn:aws:dynamodb:<region>:<account>:table/<name>", "the table name"),
+        "queues": by_ref("queue", "arn:aws:sqs:<region>:<account>:<name>", "the queue name"),
+        "databases": mapping("Existing databases: services using database:<key> get <KEY>_DB_HOST, _DB_PORT, "
+                             "_DB_NAME, _DB_ENGINE and _DB_SECRET_ARN, and read access to the secret.",
+                             obj("One existing database.", {
+                                 "host": string("Its endpoint: a DNS name or an IPv4 address."),
+                                 "engine": string("Its engine.", enum=DATABASE_ENGINES),
+                                 "port": integer("Its port.", minimum=1, maximum=65535,
+                                                 default_text="3306 (mysql, aurora-mysql, mariadb), else 5432"),
+                                 "database": string("The database name.", ""),
+                                 "secretArn": string("Secrets Manager secret with its credentials.",
+                                                     allowed="arn:aws:secretsmanager:<region>:<account>:secret:"
+                                                             "<name>-<6 characters>"),
+                                 "cidrBlocks": strings("Reached from the VPC by these CIDR blocks (egress on its "
+                                                       "port only); empty: through NAT over TLS.", []),
+                             }, required=("host", "engine", "secretArn")),
+                             key="ref name"),
+    })
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -713,14 +929,22 @@ SECTIONS: tuple[Section, ...] = (
     Section("email", "Data stores", _email()),
     Section("frontend", "Data stores", _frontend()),
     Section("postgres", "Data stores", _postgres()),
+    Section("databases", "Data stores", _databases()),
     Section("cache", "Data stores", _cache()),
+    Section("queues", "Data stores", _queues()),
     Section("container", "ECS variant", ref("container", "The ECS Fargate service (the ecs variant).")),
     Section("alb", "ECS variant", ref("alb", "The container's load balancer (with container).")),
     Section("cdn", "ECS variant", ref("cdn", "CloudFront in front of the load balancer (with container).")),
+    Section("workers", "ECS variant", mapping(
+        "Fargate services without a load balancer beside container (Sidekiq-style queue workers), keyed by name; "
+        "they share the app's cluster and image repository.", ref("container", "One worker (name: its key)."),
+        key="worker name: lowercase letters, digits, hyphens; at most 24")),
     Section("devices", "ECS variant", _devices()),
     Section("traffic", "Traffic", _traffic()),
     Section("promotion", "Promotion", _promotion()),
     Section("migrations", "Data migration", _migrations()),
+    Section("existing", "Existing resources", _existing()),
+    Section("preTraffic", "Promotion", _pre_traffic()),
 )
 REQUIRED = ("app",)
 
