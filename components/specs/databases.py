@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import ClassVar
 
 from components.specs.engines import slug
 from components.specs.tags import suppression_tags
@@ -20,8 +21,36 @@ class ProxyConfig:
     idle_client_timeout: int
 
 
+class NamedDatabase:
+    """What every database spec derives from its name and section: its store ref, waiver tags, and whether
+    the old single-database section (``postgres:`` / ``aurora:``) declared it, keeping the names it always had
+    (``LEGACY_NAME``); a ``databases:`` entry is ``db-<name>``."""
+
+    LEGACY_NAME: ClassVar[str]
+    name: str
+    section: str
+    suppress: tuple[tuple[str, str], ...]
+
+    @property
+    def ref_key(self) -> str:
+        return f"database:{self.name}"
+
+    @property
+    def suppress_tags(self) -> dict[str, str]:
+        return suppression_tags(self.suppress)
+
+    @property
+    def legacy(self) -> bool:
+        return not self.section.startswith("databases.")
+
+    @property
+    def physical_name(self) -> str:
+        return self.LEGACY_NAME if self.legacy else f"db-{slug(self.name)}"
+
+
 @dataclass(frozen=True)
-class PostgresConfig:
+class PostgresConfig(NamedDatabase):
+    LEGACY_NAME: ClassVar[str] = "postgres"
     instance_class: str
     engine_version: str  # "16.6" (or a major: "16", AWS picks the default minor)
     allocated_storage: int  # GiB, gp3
@@ -40,23 +69,6 @@ class PostgresConfig:
     engine: str = "postgres"
     name: str = "main"  # the store ref is database:<name>
     section: str = "postgres"  # where the profile declares it: postgres | databases.<name>
-
-    @property
-    def ref_key(self) -> str:
-        return f"database:{self.name}"
-
-    @property
-    def suppress_tags(self) -> dict[str, str]:
-        return suppression_tags(self.suppress)
-
-    @property
-    def legacy(self) -> bool:
-        """Declared by the ``postgres:`` section: the names and properties it always had."""
-        return not self.section.startswith("databases.")
-
-    @property
-    def physical_name(self) -> str:
-        return "postgres" if self.legacy else f"db-{slug(self.name)}"
 
     @property
     def tls_parameter_group(self) -> bool:

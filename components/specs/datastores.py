@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import ClassVar
 
-from components.specs.databases import ProxyConfig
-from components.specs.engines import slug
-from components.specs.tags import suppression_tags
+from components.specs.databases import NamedDatabase, ProxyConfig
 
 
 class BillingMode(Enum):
@@ -45,7 +44,8 @@ class TableConfig:
 
 
 @dataclass(frozen=True)
-class AuroraConfig:
+class AuroraConfig(NamedDatabase):
+    LEGACY_NAME: ClassVar[str] = "aurora"
     engine_version: str  # "16.6"
     database_name: str
     master_username: str
@@ -74,23 +74,6 @@ class AuroraConfig:
     @property
     def serverless(self) -> bool:
         return self.instance_class == "db.serverless"
-
-    @property
-    def ref_key(self) -> str:
-        return f"database:{self.name}"
-
-    @property
-    def suppress_tags(self) -> dict[str, str]:
-        return suppression_tags(self.suppress)
-
-    @property
-    def legacy(self) -> bool:
-        """Declared by the ``aurora:`` section: the names and properties it always had."""
-        return not self.section.startswith("databases.")
-
-    @property
-    def physical_name(self) -> str:
-        return "aurora" if self.legacy else f"db-{slug(self.name)}"
 
     @property
     def tls_parameter_group(self) -> bool:

@@ -24,6 +24,7 @@ import boto3
 import pytest
 from botocore.client import BaseClient
 
+from cutover.plan.model import Plan
 from functions.rollback import handler as rollback
 from tests.conftest import planned
 from tests.contract.conftest import REGION
@@ -113,15 +114,13 @@ def build_alb(pf: PlannedFunction) -> tuple[dict[str, str], dict[str, str]]:
     return overrides, names
 
 
-def build_route53(pf: PlannedFunction) -> tuple[dict[str, str], dict[str, str]]:
-    plan, env = pf.plan, pf.environment
-    route53 = boto3.client("route53", region_name=REGION)
-    zone_name = env["RECORD_NAME"].split(".", 1)[1]
-    zone = route53.create_hosted_zone(Name=zone_name, CallerReference="contract")["HostedZone"]["Id"].split("/")[-1]
+def weighted_creates(plan: Plan, zone_id: str, name: str) -> list[dict[str, Any]]:
+    """The planned weighted records of ``name`` in ``zone_id`` as Route 53 CREATE changes (the
+    ChangeResourceRecordSets shapes of botocore's route53 model: alias target or TTL + records)."""
     changes = []
     for record in plan.of_type("aws:route53/record:Record"):
         i = record.inputs
-        if i.get("zoneId") != env["HOSTED_ZONE_ID"] or i.get("name") != env["RECORD_NAME"] or "setIdentifier" not in i:
+        if i.get("zoneId") != zone_id or i.get("name") != name or "setIdentifier" not in i:
             continue
         rrset: dict[str, Any] = {"Name": i["name"], "Type": i["type"], "SetIdentifier": i["setIdentifier"],
                                  "Weight": int(i["weightedRoutingPolicies"][0]["weight"])}
@@ -132,6 +131,15 @@ def build_route53(pf: PlannedFunction) -> tuple[dict[str, str], dict[str, str]]:
         else:
             rrset |= {"TTL": int(i["ttl"]), "ResourceRecords": [{"Value": v} for v in i["records"]]}
         changes.append({"Action": "CREATE", "ResourceRecordSet": rrset})
+    return changes
+
+
+def build_route53(pf: PlannedFunction) -> tuple[dict[str, str], dict[str, str]]:
+    plan, env = pf.plan, pf.environment
+    route53 = boto3.client("route53", region_name=REGION)
+    zone_name = env["RECORD_NAME"].split(".", 1)[1]
+    zone = route53.create_hosted_zone(Name=zone_name, CallerReference="contract")["HostedZone"]["Id"].split("/")[-1]
+    changes = weighted_creates(plan, env["HOSTED_ZONE_ID"], env["RECORD_NAME"])
     assert len(changes) == 2, "the plan must have blue's and green's weighted records"
     route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": changes})
     return {"HOSTED_ZONE_ID": zone}, {zone: env["HOSTED_ZONE_ID"]}

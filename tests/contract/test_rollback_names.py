@@ -11,7 +11,6 @@ environment, and every recorded call is checked against the planned policy both 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import boto3
 import pytest
@@ -42,20 +41,7 @@ def build_route53_names(pf: PlannedFunction) -> tuple[dict[str, str], dict[str, 
             zones[s["zone"]] = route53.create_hosted_zone(Name=apex, CallerReference=s["zone"])["HostedZone"][
                 "Id"].split("/")[-1]
     for s in sets:
-        changes = []
-        for record in plan.of_type("aws:route53/record:Record"):
-            i = record.inputs
-            if i.get("zoneId") != s["zone"] or i.get("name") != s["name"] or "setIdentifier" not in i:
-                continue
-            rrset: dict[str, Any] = {"Name": i["name"], "Type": i["type"], "SetIdentifier": i["setIdentifier"],
-                                     "Weight": int(i["weightedRoutingPolicies"][0]["weight"])}
-            if i.get("aliases"):
-                a = i["aliases"][0]
-                rrset["AliasTarget"] = {"HostedZoneId": a["zoneId"], "DNSName": a["name"],
-                                        "EvaluateTargetHealth": bool(a.get("evaluateTargetHealth"))}
-            else:
-                rrset |= {"TTL": int(i["ttl"]), "ResourceRecords": [{"Value": v} for v in i["records"]]}
-            changes.append({"Action": "CREATE", "ResourceRecordSet": rrset})
+        changes = contract.weighted_creates(plan, s["zone"], s["name"])
         assert sorted(c["ResourceRecordSet"]["SetIdentifier"] for c in changes) == sorted(
             [s["blueSetId"], s["greenSetId"]]), f"the plan must have both weighted records of {s['name']}"
         route53.change_resource_record_sets(HostedZoneId=zones[s["zone"]], ChangeBatch={"Changes": changes})
