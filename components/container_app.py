@@ -14,6 +14,11 @@ Blue/green: build one ``ContainerApp`` per color with ``color="blue"`` (names ge
 ``parse_container(Reader(blue.container, "traffic.blue.container"), env)`` as its config, attached
 to its own target group (``AppLoadBalancer.new_target_group("blue")``); share the repository and
 cluster with ``repository`` / ``cluster``.
+
+Green's pre-traffic task (``ContainerAppArgs.pre_traffic``, components/pre_traffic.py): the app whose
+container runs the command opens the gate after its task definition and before its service; every
+service of the color depends on the task's invocation, so no service rolls to the new task definition
+before the command (a schema migration) succeeded.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import pulumi_aws as aws
 
 from components.alarms import DeclaredAlarm, ecs_cpu
 from components.errors import ComponentError
+from components.pre_traffic import EcsRun, PreTrafficGate
 from components.refs import Access, PolicySpec, StoreRef, cidr_egress, policy_document, ref_specs
 from components.specs.container import XRAY_IMAGE, ContainerConfig
 from components.specs.environment import EnvironmentSettings
@@ -78,6 +84,8 @@ class ContainerAppArgs:
     # maximum when the current capacity is above it, and ECS services accept 0 as the minimum
     # (Application Auto Scaling API reference, RegisterScalableTarget / ScalableTargetAction).
     retired: bool = False
+    # Green's pre-traffic task: this app opens it when it is the command's service; its service waits for it.
+    pre_traffic: PreTrafficGate | None = None
 
 
 class ContainerApp(pulumi.ComponentResource):
@@ -202,6 +210,12 @@ class ContainerApp(pulumi.ComponentResource):
                 opts=child)
         self.security_group_id = sg.id
 
+        gate = args.pre_traffic
+        if gate is not None and gate.pre_traffic is None and gate.service == cfg.name:
+            # The command runs as a one-off task of this new task definition, before any service rolls to it.
+            gate.open(EcsRun(self.cluster.arn, self.cluster_name, self.task_definition.arn, cfg.name,
+                             list(args.subnet_ids), [sg.id], [self.task_role.arn, self.execution_role.arn]),
+                      task_definition=self.task_definition)
         self.service = aws.ecs.Service(
             name, name=namer.name(Kind.ECS, *parts), cluster=self.cluster.arn, task_definition=self.task_definition.arn,
             desired_count=cfg.scaling.min_tasks, capacity_provider_strategies=_strategy(cfg), platform_version="LATEST",
@@ -221,7 +235,8 @@ class ContainerApp(pulumi.ComponentResource):
             # not yet associated with the cluster (PutClusterCapacityProviders), and nothing else
             # orders the two, since the service references only the cluster's ARN.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_count"],
-                                        depends_on=[*(lb.listeners if lb else []), self.capacity_providers]))
+                                        depends_on=[*(lb.listeners if lb else []), self.capacity_providers,
+                                                    *(gate.resources if gate is not None else [])]))
         self.service_name = self.service.name
         self._autoscaling(name, parts)
         self.register_outputs({"clusterName": self.cluster_name, "serviceName": self.service_name,

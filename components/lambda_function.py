@@ -116,6 +116,9 @@ class LambdaFunctionArgs:
     # Blue/green: (stable version, weight 0..1) -> the stable version stays the alias's primary and the
     # newly published version gets the weight (alias_routing). None: the published version only.
     alias_split: tuple[str, float] | None = None
+    # True: the owner builds the alias (and the invoke config on it) later with ``attach_alias``, so the alias
+    # can depend on what must happen between publishing a version and sending it traffic (a pre-traffic task).
+    defer_alias: bool = False
     tags: Mapping[str, str] | None = None
     depends_on: Sequence[pulumi.Resource] = ()  # what must exist before the function (e.g. its ENI rules)
 
@@ -184,14 +187,24 @@ class LambdaFunction:
             opts=pulumi.ResourceOptions(parent=parent, depends_on=[self.policy, self.log_group,
                                                                    *args.depends_on]))
 
-        self.alias = None
+        self.alias, self.invoke_config = None, None
+        self._names, self._args, self._parent = names, args, parent
+        if not args.defer_alias:
+            self.attach_alias()
+
+    def attach_alias(self, depends_on: Sequence[pulumi.Resource] = ()) -> None:
+        """The alias (when ``alias_name`` is set) on the newly published version, then the asynchronous invoke
+        config (on the alias when there is one). ``depends_on``: what must complete before the alias moves."""
+        names, args, parent, base = self._names, self._args, self._parent, self._names.base
+        if self.alias is not None or self.invoke_config is not None:
+            raise ValueError(f"{args.function_name}: the alias is already attached")
         if args.alias_name is not None:
             version, routing = alias_routing(self.function.version, args.alias_split)
             self.alias = aws.lambda_.Alias(
                 names.alias or f"{base}-{args.alias_name}", name=args.alias_name, function_name=self.function.name,
-                function_version=version, description=args.alias_description, routing_config=routing, opts=child)
+                function_version=version, description=args.alias_description, routing_config=routing,
+                opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on) or None))
 
-        self.invoke_config = None
         if self.failure_queue_arn is not None:
             self.invoke_config = aws.lambda_.FunctionEventInvokeConfig(
                 base, function_name=self.function.name,

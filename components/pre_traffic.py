@@ -18,18 +18,27 @@ The runner's role allows exactly the calls its handler makes (functions/pre_traf
 on the task definition in that cluster, ``iam:PassRole`` of the task's two roles to ECS tasks only, and
 ``ecs:DescribeTasks``/``ecs:StopTask`` on the cluster's tasks (ECS resource-level permissions: the task ARN
 is ``arn:<partition>:ecs:<region>:<account>:task/<cluster name>/<id>``).
+
+Order (``PreTrafficGate``): no traffic reaches green's new code before the command succeeded. The color opens
+the gate once the new code exists and before anything that sends it traffic: ServerlessApp after publishing
+every function's version and before any ``live`` alias; ContainerApp after the task definition and before its
+ECS service (and the color's later services). Each alias / service lists the invocation in ``depends_on``, so
+the engine runs version -> invocation (and its record) -> alias / service, and a failed command fails
+``pulumi up`` before an alias moves or a service rolls. The invocation itself depends only on the version or
+task definition it runs (never on an alias or service), so there is no cycle.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from components.errors import ComponentError
 from components.lambda_function import LambdaFunction, LambdaFunctionArgs
 from components.specs.environment import EnvironmentSettings
 from components.specs.existing import partition_of
@@ -116,6 +125,37 @@ class PreTraffic(pulumi.ComponentResource):
                       "command": json.dumps(list(args.config.command))},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.record_parameter]))
         self.register_outputs({"function": self.function.name, "recordParameter": self.record_parameter_name})
+
+
+# (target, green's functions when the color is serverless, green's task definition when ECS) -> the component
+GateBuilder = Callable[[LambdaRun | EcsRun, Mapping[str, aws.lambda_.Function] | None,
+                        aws.ecs.TaskDefinition | None], PreTraffic]
+
+
+class PreTrafficGate:
+    """Green's traffic handles wait for the pre-traffic command: opened by the color between its new code and
+    its aliases / services, which then depend on ``resources`` (the invocation)."""
+
+    def __init__(self, service: str, build: GateBuilder) -> None:
+        self.service = service  # preTraffic.service: whose new code runs the command
+        self._build = build
+        self.pre_traffic: PreTraffic | None = None
+
+    def open(self, target: LambdaRun | EcsRun, functions: Mapping[str, aws.lambda_.Function] | None = None,
+             task_definition: aws.ecs.TaskDefinition | None = None) -> None:
+        """Register the task (once): the color calls it when every version the record names exists."""
+        if self.pre_traffic is not None:
+            raise ValueError(f"the pre-traffic gate of {self.service!r} was opened twice")
+        self.pre_traffic = self._build(target, functions, task_definition)
+
+    @property
+    def resources(self) -> list[pulumi.Resource]:
+        """What an alias or a service that takes green's traffic depends on."""
+        if self.pre_traffic is None:
+            # A handle built before the command's target would take traffic before the command ran.
+            raise ComponentError("preTraffic.service", f"green's traffic handles are built before {self.service!r}, "
+                                 "the service the pre-traffic command runs in", "the color builds that service first")
+        return [self.pre_traffic.invocation]
 
 
 def _target_inputs(t: LambdaRun | EcsRun) -> list[pulumi.Input[Any]]:

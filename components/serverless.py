@@ -19,6 +19,12 @@ A worker that ``consume``s a queue (``uses: {queue:jobs: consume}``) gets an eve
 alias: the queue's batch size, batching window and maximum concurrency, and partial batch responses
 (``ReportBatchItemFailures``: only the failed messages return to the queue). Its role gets exactly the
 consume actions of the ref; a producer's ``send`` grants SendMessage and the key, never receive or delete.
+
+Every function (and its version) is published first, then the aliases: with a pre-traffic task
+(``ServerlessAppArgs.pre_traffic``, components/pre_traffic.py) the task's invocation is registered in
+between and every ``live`` alias depends on it, so no alias moves to a new version before the command
+succeeded. A caller learns a worker's alias ARN from the worker's function (``<function ARN>:live``,
+the alias's ARN by Lambda's qualified-ARN format), not from the alias, so functions never wait for an alias.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import pulumi_aws as aws
 from components.alarms import DeclaredAlarm
 from components.errors import ComponentError
 from components.lambda_function import ENI_ACTIONS, LambdaFunction, LambdaFunctionArgs, LambdaVpc
+from components.pre_traffic import LambdaRun, PreTrafficGate
 from components.refs import Access, StoreRef, cidr_egress, policy_statements, ref_specs
 from components.specs.environment import EnvironmentSettings
 from components.specs.queues import VISIBILITY_TO_TIMEOUT_FACTOR
@@ -80,6 +87,8 @@ class ServerlessAppArgs:
     # Absent: the alias points at the newly published version only.
     alias_weights: Mapping[str, tuple[str, float]] = field(default_factory=dict)
     color: str = ""  # "" or "blue"/"green": becomes part of every physical name when set
+    # Green's pre-traffic task: opened after every version is published; every alias depends on it.
+    pre_traffic: PreTrafficGate | None = None
 
 
 class ServerlessApp(pulumi.ComponentResource):
@@ -109,20 +118,30 @@ class ServerlessApp(pulumi.ComponentResource):
         self.write_grants = {}
         self._alarms: list[DeclaredAlarm] = []
         own_refs: dict[str, StoreRef] = {}
+        built: list[tuple[ServiceConfig, list[tuple[StoreRef, Access]], LambdaFunction]] = []
         for s in _build_order(args.config.services):
             uses = [(own_refs.get(k) or args.refs[k], Access(a)) for k, a in s.uses.items()
                     if k in own_refs or k in args.refs]
-            self._service(s, uses)
+            built.append((s, uses, self._service(s, uses)))
             self.write_grants[s.name] = tuple(sorted(ref.key for ref, access in uses if ref.grants_write(access)))
             if s.kind is ServiceKind.WORKER:
                 own_refs[f"function:{s.name}"] = self._invoke_ref(s.name)
+        gate = args.pre_traffic
+        if gate is not None:  # every version exists: the command runs in the named service's new one
+            if gate.service not in self.functions:
+                raise ComponentError("preTraffic.service", f"{gate.service!r} is not a service of this app",
+                                     ", ".join(sorted(self.functions)))
+            gate.open(LambdaRun(self.functions[gate.service].qualified_arn), functions=self.functions)
+        for s, uses, fn in built:
+            self._route(s, uses, fn, gate.resources if gate is not None else [])
         self.register_outputs({
             "functionNames": {k: f.name for k, f in self.functions.items()},
             "aliasArns": {k: a.arn for k, a in self.aliases.items()},
         })
 
     # --- one service -----------------------------------------------------------------------------
-    def _service(self, s: ServiceConfig, uses: list[tuple[StoreRef, Access]]) -> None:
+    def _service(self, s: ServiceConfig, uses: list[tuple[StoreRef, Access]]) -> LambdaFunction:
+        """The function and its published version; the alias comes later (``_route``)."""
         args, svc = self._args, s.name
         base = f"{self._name}-{svc}"
         parts = (args.color, svc) if args.color else (svc,)
@@ -143,21 +162,31 @@ class ServerlessApp(pulumi.ComponentResource):
             asynchronous=s.kind is ServiceKind.WORKER or bool(s.schedule),
             dead_letter_queue_name=args.namer.name(Kind.SQS_QUEUE, *parts, "dlq"),
             alias_name=ALIAS, alias_description="what every integration invokes; blue/green shifts its routing weights",
-            alias_split=args.alias_weights.get(svc)), parent=self)
-        assert fn.alias is not None
-        target = LambdaTarget(service=svc, function_name=fn.function.name, alias_name=ALIAS, alias_arn=fn.alias.arn,
-                              invoke_arn=fn.alias.invoke_arn)
+            alias_split=args.alias_weights.get(svc), defer_alias=True), parent=self)
         if fn.dead_letter_queue is not None:
             self.dead_letter_queues[svc] = fn.dead_letter_queue
         self._alarms += fn.monitoring_alarms("-".join(parts))
+        self.functions[svc], self.roles[svc], self.log_groups[svc] = fn.function, fn.role, fn.log_group
+        return fn
+
+    def _route(self, s: ServiceConfig, uses: list[tuple[StoreRef, Access]], fn: LambdaFunction,
+               gate: Sequence[pulumi.Resource]) -> None:
+        """The ``live`` alias (after ``gate``: the pre-traffic invocation) and what invokes it."""
+        svc = s.name
+        parts = (self._args.color, svc) if self._args.color else (svc,)
+        # A caller's alias also waits for its workers' aliases: its new code invokes them by alias ARN.
+        callees = [self.aliases[k.partition(":")[2]] for k in s.uses
+                   if k.startswith("function:") and k.partition(":")[2] in self.aliases]
+        fn.attach_alias(depends_on=[*gate, *callees])
+        assert fn.alias is not None
+        target = LambdaTarget(service=svc, function_name=fn.function.name, alias_name=ALIAS, alias_arn=fn.alias.arn,
+                              invoke_arn=fn.alias.invoke_arn)
         if s.schedule:
             self._schedule(s, parts, target)
         for ref, access in uses:
             if access is Access.CONSUME:
                 self._event_source(s, ref, target, fn.policy)
-
-        self.functions[svc], self.aliases[svc], self.roles[svc] = fn.function, fn.alias, fn.role
-        self.log_groups[svc], self.targets[svc] = fn.log_group, target
+        self.aliases[svc], self.targets[svc] = fn.alias, target
 
     def monitoring_alarms(self) -> list[DeclaredAlarm]:
         """What Monitoring alarms on: each function's error rate, each dead-letter queue's depth."""
@@ -248,10 +277,12 @@ class ServerlessApp(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
 
     def _invoke_ref(self, svc: str) -> StoreRef:
-        """``function:<worker>``: lets another service invoke this worker's alias, nothing more."""
-        alias = self.aliases[svc]
-        return StoreRef(key=f"function:{svc}", resource_arns=[alias.arn], read_actions=("lambda:InvokeFunction",),
-                        write_actions=(), env={f"{_env_name(svc)}_FUNCTION_ARN": alias.arn})
+        """``function:<worker>``: lets another service invoke this worker's alias, nothing more. The alias ARN is
+        ``<function ARN>:<alias>`` (Lambda's qualified ARN): taken from the function, so the caller's function
+        does not wait for the alias, which is built after every version (and after a pre-traffic task)."""
+        alias_arn = pulumi.Output.concat(self.functions[svc].arn, ":", ALIAS)
+        return StoreRef(key=f"function:{svc}", resource_arns=[alias_arn], read_actions=("lambda:InvokeFunction",),
+                        write_actions=(), env={f"{_env_name(svc)}_FUNCTION_ARN": alias_arn})
 
 
 def _check_capabilities(config: ServerlessConfig, refs: Mapping[str, StoreRef]) -> None:

@@ -165,6 +165,17 @@ class StageRecord(pulumi.ComponentResource):
 
 
 # --- what __main__ wires in: green's version, its own endpoint, and both colors' metrics ---------------
+def green_version_id(functions: Mapping[str, Any] | None, task_definition: Any | None) -> pulumi.Output[str]:
+    """Green's version id: ``<service>:<version>`` of every published function, then the task definition's ARN
+    (the stage record's ``greenVersion``, and the version the pre-traffic task records)."""
+    parts: list[pulumi.Output[str]] = []
+    if functions is not None:
+        parts += [pulumi.Output.concat(svc, ":", fn.version) for svc, fn in sorted(functions.items())]
+    if task_definition is not None:
+        parts.append(task_definition.arn)
+    return pulumi.Output.all(*parts).apply(lambda v: ",".join(v)) if parts else pulumi.Output.from_input("static")
+
+
 def promotion_inputs(cfg: Any, serverless: Any, container_app: Any, http_api: Any, api_edge: Any, frontend: Any,
                      cdn: Any, alb: Any) -> tuple[pulumi.Output[str], pulumi.Output[str] | None,
                                                   dict[str, pulumi.Output[str]]]:
@@ -175,12 +186,8 @@ def promotion_inputs(cfg: Any, serverless: Any, container_app: Any, http_api: An
     """
     from components.specs.traffic import FrontDoorKind, GreenEndpoint
 
-    parts: list[pulumi.Output[str]] = []
-    if serverless is not None:
-        parts += [pulumi.Output.concat(svc, ":", fn.version) for svc, fn in sorted(serverless.functions.items())]
-    if container_app is not None:
-        parts.append(container_app.task_definition.arn)
-    version = pulumi.Output.all(*parts).apply(lambda v: ",".join(v)) if parts else pulumi.Output.from_input("static")
+    version = green_version_id(serverless.functions if serverless is not None else None,
+                               container_app.task_definition if container_app is not None else None)
     t = cfg.traffic
     if t.kind is FrontDoorKind.ALIAS and serverless is not None:
         return version, None, {s: serverless.functions[s].qualified_arn for s in sorted(t.stable_versions)}

@@ -13,6 +13,7 @@ does not have that piece).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pulumi
@@ -20,7 +21,6 @@ import pulumi_aws as aws
 
 from components import (
     AlbTarget,
-    EcsTarget,
     GeneratedSecrets,
     Monitoring,
     MonitoringArgs,
@@ -37,13 +37,13 @@ from components import (
 from components.alert_topic import topic_arn
 from components.archive import Archive, ArchiveArgs, ArchivedDatabase, ArchivedTable, retiring
 from components.aurora import AuroraArgs, AuroraCluster, AuroraPostgres
+from components.color import AppColor, RollbackMetrics, lambda_endpoint_key
 from components.data_plan import (
     DatabaseTarget,
     DataPlanArgs,
     DataRefs,
     Targets,
     build_data,
-    write_grants,
     write_routes,
 )
 from components.device_ingest import DeviceIngest, DeviceIngestArgs
@@ -56,21 +56,20 @@ from components.front_door import (
     Endpoint,
     FrontDoor,
     FrontDoorArgs,
-    GreenService,
     WeightedNameArgs,
     alias_weights,
 )
 from components.frontend import FrontendArgs, StaticSite
 from components.postgres import PostgresArgs, PostgresDatabase, RdsDatabase
-from components.pre_traffic import EcsRun, LambdaRun, PreTraffic, PreTrafficArgs
+from components.pre_traffic import EcsRun, LambdaRun, PreTraffic, PreTrafficArgs, PreTrafficGate
 from components.queues import Queues, QueuesArgs
 from components.redis import RedisArgs, RedisCache
-from components.rollback import AlbMetrics, LambdaMetrics, Rollback, RollbackArgs
+from components.rollback import AlbMetrics, Rollback, RollbackArgs
 from components.serverless_color import ServerlessColor, ServerlessColorArgs
 from components.ses import EmailArgs, EmailSender
 from components.smoke_test import SmokeTest, SmokeTestArgs
 from components.specs.engines import ENGINES
-from components.stage_record import StageRecord, StageRecordArgs, metric_sources, promotion_inputs
+from components.stage_record import StageRecord, StageRecordArgs, green_version_id, metric_sources, promotion_inputs
 from cutover.adapter import StackProfile, StackProfileArgs, aws_provider, config_errors, edge_provider
 from cutover.config import (
     BlueConfig,
@@ -144,6 +143,7 @@ class StackBuilder:
     peer_cidr: Any
     pinned: Any
     pre_traffic: Any
+    pre_traffic_gate: Any
     postgres: Any
     databases: Any
     provider: Any
@@ -379,6 +379,8 @@ class StackBuilder:
         """Green, built by its variant: a serverless color or an ECS color."""
         # 4. Application variants (serverless, ecs) per color.
         self.serverless = self.http_api = self.websocket_api = self.api_edge = self.green_sls = None
+        self.pre_traffic_gate = self._pre_traffic_gate()  # opened by green between its new code and its traffic
+        sls_gate = self.pre_traffic_gate if self.cfg.traffic.green.variant.value == "serverless" else None
         if self.cfg.serverless.services and not self.green_retired:  # green's compute leaves with retire=green
             with config_errors():
                 self.green_sls = ServerlessColor(
@@ -398,6 +400,7 @@ class StackBuilder:
                         edge=self.cfg.edge,
                         edge_web_acl_arn=self.web_acls.cloudfront() if self.cfg.waf.enabled else None,
                         moved=True,  # built at the stack's top level before colors were components
+                        pre_traffic=sls_gate,
                     ),
                     opts=self.with_provider,
                 )
@@ -421,6 +424,8 @@ class StackBuilder:
                 alb_purpose="app",
                 config_path="container",
                 moved_from={"alb": "alb", "cdn": "cdn", self.cfg.container.name: "app"},
+                pre_traffic=None if sls_gate is not None else self.pre_traffic_gate,
+                monitoring_key="app",  # watched as the single top-level app it was: same alarm and widget names
             )
             self.alb, self.container_app, self.cdn = (
                 self.green_ecs.alb,
@@ -442,6 +447,23 @@ class StackBuilder:
                     ),
                     opts=self.with_provider,
                 )
+
+    @property
+    def green(self) -> AppColor | None:
+        """Green as the front door, rollback, monitoring, data plan and outputs see it (components/color.py)."""
+        # The variant traffic.green names, not whichever was built first: a stack may build both (serverless
+        # services beside a container), and the front door must point at the one the profile chose.
+        built: AppColor | None = self.green_ecs if self.cfg.traffic.green.variant is GreenVariant.ECS \
+            else self.green_sls
+        return built
+
+    @property
+    def green_parts(self) -> list[AppColor]:
+        """Everything built for green: the chosen variant first, then the other one when the stack builds it
+        too (serverless services beside a container). Each part's alarms, writes and exports count."""
+        chosen = self.green
+        return [*([chosen] if chosen is not None else []),
+                *(c for c in (self.green_sls, self.green_ecs) if c is not None and c is not chosen)]
 
     def blue_color(self) -> None:
         """Blue: external (nothing built here) or an ECS color."""
@@ -497,12 +519,9 @@ class StackBuilder:
         self.blue_ep = None
         if self.cfg.retire is not Retire.BLUE and self.traffic.blue.variant is BlueVariant.EXTERNAL:
             self.blue_ep = self._external_endpoint(self.traffic.blue)
-        elif self.blue_ecs is not None and not self.blue_retired:
-            self.blue_ep = Endpoint(
-                dns_name=self.blue_ecs.endpoint_dns_name,
-                zone_id=self.blue_ecs.endpoint_zone_id,
-                health_check_fqdn=self.blue_ecs.health_check_fqdn,
-                health_check_path=self.traffic.blue.health_check_path,
+        elif self.blue_ecs is not None and not self.blue_retired:  # the endpoint users reach it at today
+            self.blue_ep = replace(
+                self.blue_ecs.endpoints()[self.blue_ecs.entry], health_check_path=self.traffic.blue.health_check_path
             )
 
         self.green_ep = None
@@ -522,14 +541,10 @@ class StackBuilder:
         ]
 
         if self.traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE53):
-            # alb kind, serverless green: each service with HTTP routes gets its own listener rule(s) and target group.
+            # alb kind: each service green routes to directly gets its own listener rule(s) and target group.
             self.green_services = (
-                {
-                    s.name: GreenService(self.serverless.aliases[s.name].arn, tuple(r.path for r in s.routes))
-                    for s in self.cfg.serverless.of_kind(ServiceKind.API)
-                    if s.routes
-                }
-                if self.traffic.kind is FrontDoorKind.ALB and self.green_ep is not None and self.serverless is not None
+                self.green.routed_services()
+                if self.traffic.kind is FrontDoorKind.ALB and self.green_ep is not None and self.green is not None
                 else {}
             )
             with config_errors():
@@ -566,7 +581,7 @@ class StackBuilder:
                     ),
                     opts=self.with_provider,
                 )
-        elif self.traffic.kind is FrontDoorKind.ALIAS and self.serverless is not None:
+        elif self.traffic.kind is FrontDoorKind.ALIAS and self.green is not None and self.green.functions:
             self.front_door = FrontDoor(
                 "front-door",
                 FrontDoorArgs(
@@ -578,7 +593,7 @@ class StackBuilder:
                     self.cfg.region,
                     None,
                     Endpoint(),
-                    function_names={svc: self.serverless.functions[svc].name for svc in self.traffic.stable_versions},
+                    function_names={svc: self.green.functions[svc] for svc in self.traffic.stable_versions},
                 ),
                 opts=self.with_provider,
             )
@@ -596,29 +611,14 @@ class StackBuilder:
         )
 
     def _green_endpoint(self, endpoint: GreenEndpoint, service: str | None, key: str = "") -> Endpoint:
-        """The part of green a weighted name points at (``key``: the profile key prefix that chose it)."""
-        if endpoint is GreenEndpoint.LAMBDA and self.serverless is not None and service:
-            return Endpoint(alias_arn=self.serverless.aliases[service].arn)
-        if endpoint is GreenEndpoint.HTTP_API and self.http_api is not None:
-            api_host = self.http_api.api_endpoint.apply(lambda u: u.split("://", 1)[-1])
-            target = self.http_api.domain_target
-            # Without a custom domain the record points at the execute-api host, whose certificate does
-            # not cover the record's name: set httpApi.domainName + certificateArn before shifting traffic.
-            return Endpoint(
-                dns_name=target.target_domain_name if target else api_host,
-                zone_id=target.hosted_zone_id if target else None,
-                health_check_fqdn=api_host,
-            )
-        if endpoint is GreenEndpoint.EDGE and self.api_edge is not None:
-            return Endpoint(dns_name=self.api_edge.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
-        if endpoint is GreenEndpoint.FRONTEND and self.frontend is not None:
-            return Endpoint(dns_name=self.frontend.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
-        if endpoint is GreenEndpoint.CDN and self.cdn is not None:
-            return Endpoint(dns_name=self.cdn.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
-        if endpoint is GreenEndpoint.ALB and self.alb is not None:
-            return Endpoint(
-                dns_name=self.alb.dns_name, zone_id=self.alb.zone_id, health_check_fqdn=self.alb.public_name
-            )
+        """The part of green a weighted name points at (``key``: the profile key prefix that chose it): one the
+        color offers, or the static frontend (a green data-layer site, whatever the variant)."""
+        offered = self.green.endpoints() if self.green is not None else {}
+        if self.frontend is not None:
+            offered["frontend"] = Endpoint(dns_name=self.frontend.domain_name, zone_id=CLOUDFRONT_ZONE_ID)
+        chosen = lambda_endpoint_key(service or "") if endpoint is GreenEndpoint.LAMBDA else endpoint.value
+        if chosen in offered:
+            return offered[chosen]
         # the parser checks that the endpoint's section exists; this is a program error
         raise pulumi.RunError(
             f"traffic.{key or 'green.'}endpoint={endpoint.value}: the {self.traffic.green.variant.value} green "
@@ -638,8 +638,16 @@ class StackBuilder:
             and self.cfg.retire is Retire.NONE
             and (self.traffic.kind is not FrontDoorKind.ALIAS or self.alias_rollback)
         ):
-            self.alb_metrics = self.lambda_metrics = None
-            self.api_ids = {"http": self.http_api.api_id} if self.http_api is not None else {}
+            # What green offers: its functions (those the front door reaches) and API, or its own load balancer.
+            services: list[str] | None = None
+            alias = None
+            if self.traffic.kind is FrontDoorKind.ALB and self.traffic.green.service:
+                services = sorted({self.traffic.green.service, *self.front_door.service_target_group_arns})
+            elif self.traffic.kind is FrontDoorKind.ALIAS:  # green: the new version behind each pinned alias
+                services, alias = sorted(self.traffic.stable_versions), self.front_door.rollback_target.alias_name
+            offered = self.green.rollback_metrics(services, alias) if self.green is not None else RollbackMetrics()
+            self.alb_metrics, self.lambda_metrics = offered.alb, offered.lambdas
+            self.api_ids = dict(offered.http_api_ids)
             if self.traffic.kind is FrontDoorKind.ALB:
                 assert self.front_door.load_balancer_arn_suffix is not None
                 # Every routed service's target group is watched (the default action's is target_group_suffix).
@@ -653,29 +661,6 @@ class StackBuilder:
                         if svc != self.traffic.green.service
                     },
                 )
-            elif self.traffic.green.variant is GreenVariant.ECS and self.alb is not None:  # green's own load balancer
-                self.alb_metrics = AlbMetrics(self.alb.arn_suffix, self.alb.target_group_arn_suffix)
-            if self.serverless is not None:
-                self.front_services = [s.name for s in self.cfg.serverless.services if s.kind is not ServiceKind.WORKER]
-                if self.traffic.kind is FrontDoorKind.ALB and self.traffic.green.service:
-                    self.routed = {self.traffic.green.service, *self.front_door.service_target_group_arns}
-                    self.lambda_metrics = LambdaMetrics(
-                        {s: self.serverless.functions[s].name for s in sorted(self.routed)}
-                    )
-                elif (
-                    self.traffic.kind is FrontDoorKind.ALIAS
-                ):  # green: the new version behind each pinned service's alias
-                    self.pinned = sorted(self.traffic.stable_versions)
-                    self.lambda_metrics = LambdaMetrics(
-                        {s: self.serverless.functions[s].name for s in self.pinned},
-                        alias=self.front_door.rollback_target.alias_name,
-                        executed_versions={s: self.serverless.functions[s].version for s in self.pinned},
-                    )
-                    self.api_ids = {}  # the API's 5xx mix both versions: only green's own errors may roll it back
-                else:
-                    self.lambda_metrics = LambdaMetrics(
-                        {s: self.serverless.functions[s].name for s in self.front_services}
-                    )
             self.rollback = Rollback(
                 "rollback",
                 RollbackArgs(
@@ -722,7 +707,7 @@ class StackBuilder:
                     ),
                     opts=self.with_provider,
                 )
-            self.pre_traffic = self._pre_traffic()
+            self.pre_traffic = self.pre_traffic_gate.pre_traffic if self.pre_traffic_gate is not None else None
             self.green_src, self.blue_src = metric_sources(
                 self.cfg, self.front_door, self.serverless, self.http_api, self.alb, self.blue_ecs
             )
@@ -748,27 +733,27 @@ class StackBuilder:
                 opts=self.with_provider,
             )
 
-    def _pre_traffic(self) -> PreTraffic | None:
-        """Green's pre-traffic command (preTraffic:), run by the deployment once per green version."""
+    def _pre_traffic_gate(self) -> PreTrafficGate | None:
+        """Green's pre-traffic command (preTraffic:), run by the deployment once per green version: the color
+        opens the gate after its new versions / task definition and before its aliases / services, which
+        depend on the invocation (components/pre_traffic.py), so no traffic reaches the new code first."""
         spec = self.cfg.pre_traffic
-        if spec is None:
+        if spec is None or self.cfg.retire is not Retire.NONE or self.cfg.promotion is None:
             return None
-        target: LambdaRun | EcsRun
-        if self.serverless is not None and spec.service in self.serverless.functions:
-            target = LambdaRun(self.serverless.functions[spec.service].qualified_arn)
-        elif self.container_app is not None and self.cfg.container is not None:
-            app = self.container_app
-            target = EcsRun(app.cluster.arn, app.cluster_name, app.task_definition.arn, self.cfg.container.name,
-                            self.network.private_subnet_ids, [app.security_group_id],
-                            [app.task_role.arn, app.execution_role.arn])
-        else:
-            return None
-        return PreTraffic(
-            "pretraffic",
-            PreTrafficArgs(self.cfg.namer, self.cfg.environment, spec, self.green_version, self.cfg.region,
-                           self.account_id, target),
-            opts=self.with_provider,
-        )
+
+        def build(target: LambdaRun | EcsRun, functions: Any, task_definition: Any) -> PreTraffic:
+            if functions is None and self.serverless is not None:  # ECS green next to functions: both count
+                functions = self.serverless.functions
+            # The version the stage record names (promotion_inputs): the gate compares the two.
+            version = green_version_id(functions, task_definition)
+            return PreTraffic(
+                "pretraffic",
+                PreTrafficArgs(self.cfg.namer, self.cfg.environment, spec, version, self.cfg.region,
+                               self.account_id, target),
+                opts=self.with_provider,
+            )
+
+        return PreTrafficGate(spec.service, build)
 
     def cleanup(self) -> None:
         """Cleanup: the retired color's data is archived before it leaves."""
@@ -818,24 +803,24 @@ class StackBuilder:
     def build_monitoring(self) -> None:
         """Monitoring: the alarms the components declared, the dashboard, the budget."""
         # 6. Monitoring, alarms and budget: the seeds' thresholds on whatever this stack runs.
+        colors: list[AppColor] = [*self.green_parts, *([self.blue_ecs] if self.blue_ecs is not None else [])]
         self.albs = {}
         self.ecs_services = {}
-        if self.alb is not None and self.container_app is not None:
-            self.albs["app"] = AlbTarget(self.alb.arn_suffix, self.alb.target_group_arn_suffix)
-            self.ecs_services["app"] = EcsTarget(self.container_app.cluster_name, self.container_app.service_name)
-        if self.blue_ecs is not None:
-            self.albs["blue"] = AlbTarget(self.blue_ecs.alb.arn_suffix)
-            self.ecs_services |= {
-                f"blue-{n}": EcsTarget(a.cluster_name, a.service_name) for n, a in self.blue_ecs.apps.items()
-            }
+        lambda_functions: dict[str, Any] = {}
+        http_apis: dict[str, Any] = {}
+        for color in colors:  # each color's own widgets, under keys that name it
+            watched = color.monitoring_targets()
+            lambda_functions |= watched.lambda_functions
+            http_apis |= watched.http_apis
+            self.albs |= watched.albs
+            self.ecs_services |= watched.ecs_services
         if self.front_door is not None and self.front_door.load_balancer_arn_suffix is not None:
             self.albs["front"] = AlbTarget(self.front_door.load_balancer_arn_suffix)
         # Every component declares its alarms (components/alarms.py); the seeds' thresholds replace the defaults.
         self.alarmed = [
             c
             for c in (
-                self.serverless,
-                self.http_api,
+                *colors,
                 self.postgres,
                 self.tables,
                 self.front_door,
@@ -847,10 +832,6 @@ class StackBuilder:
         self.declared = [a for c in self.alarmed for a in c.monitoring_alarms()]
         self.declared += [a for d in self.databases.values() if isinstance(d, RdsDatabase)
                           for a in d.monitoring_alarms()]
-        if self.alb is not None and self.container_app is not None:
-            self.declared += [*self.alb.monitoring_alarms("app"), *self.container_app.monitoring_alarms("app")]
-        if self.blue_ecs is not None:
-            self.declared += self.blue_ecs.monitoring_alarms("blue")
         if self.queues is not None:  # depth and oldest-message age per queue, depth per dead-letter queue
             self.declared += self.queues.monitoring_alarms()
         self.monitoring = Monitoring(
@@ -865,10 +846,8 @@ class StackBuilder:
                 self.cfg.alert_email,
                 alarms=self.declared,
                 targets=MonitoringTargets(
-                    lambda_functions={n: f.name for n, f in self.serverless.functions.items()}
-                    if self.serverless is not None
-                    else {},
-                    http_apis={"http": self.http_api.api_id} if self.http_api is not None else {},
+                    lambda_functions=lambda_functions,
+                    http_apis=http_apis,
                     rds={
                         **(
                             {
@@ -902,25 +881,9 @@ class StackBuilder:
         # which copy, from the grants the compute above was actually given (docs/runbooks/data-migration.md).
         self.data = None
         if self.cfg.migrations:
-            self.green_writes = {
-                k
-                for keys in (self.serverless.write_grants.values() if self.serverless is not None else ())
-                for k in keys
-            }
-            if self.container_app is not None and self.cfg.container is not None:
-                self.green_writes |= set(
-                    write_grants(
-                        {k: a.value for k, a in self.cfg.container.uses},
-                        self.data_refs.of(self.store_refs, Color.GREEN),
-                    )
-                )
-            self.blue_writes = {
-                k
-                for svc in (self.cfg.blue_ecs.services if self.blue_ecs is not None and self.cfg.blue_ecs else ())
-                for k in write_grants(
-                    {k: a.value for k, a in svc.container.uses}, self.data_refs.of(self.store_refs, Color.BLUE)
-                )
-            }
+            # Each color says what its compute was granted to change (components/color.py: writes).
+            self.green_writes = {k for part in self.green_parts for k in part.writes}
+            self.blue_writes = set(self.blue_ecs.writes) if self.blue_ecs is not None else set()
             self.targets = Targets(
                 database_engine="aurora-postgresql"
                 if self.aurora is not None
@@ -1054,32 +1017,10 @@ class StackBuilder:
                     for n, c in self.caches.items()
                 },
             )
-        if self.container_app is not None and self.alb is not None:
-            pulumi.export(
-                "app",
-                {
-                    "cluster": self.container_app.cluster_name,
-                    "service": self.container_app.service_name,
-                    "repositoryUrl": self.container_app.repository_url,
-                    "image": self.container_app.image,
-                    "albDnsName": self.alb.dns_name,
-                    "albZoneId": self.alb.zone_id,
-                    "albArnSuffix": self.alb.arn_suffix,
-                    "httpsListenerArn": self.alb.https_listener_arn,
-                    "targetGroupArn": self.alb.target_group_arn,
-                    "targetGroupArnSuffix": self.alb.target_group_arn_suffix,
-                },
-            )
-        if self.cdn is not None:
-            pulumi.export(
-                "cdn",
-                {
-                    "domainName": self.cdn.domain_name,
-                    "zoneId": self.cdn.hosted_zone_id,
-                    "distributionId": self.cdn.distribution_id,
-                    "url": self.cdn.url,
-                },
-            )
+        # green's own; the chosen variant's win a shared name
+        exported = {k: v for part in reversed(self.green_parts) for k, v in part.exports().items()}
+        for name, value in exported.items():
+            pulumi.export(name, value)
         if self.devices is not None:
             pulumi.export(
                 "devices",
@@ -1103,23 +1044,6 @@ class StackBuilder:
                     "bucket": self.frontend.bucket_name,
                 },
             )
-        if self.serverless is not None:
-            pulumi.export("functions", {svc: a.arn for svc, a in self.serverless.aliases.items()})  # the live aliases
-        if self.http_api is not None:
-            pulumi.export("httpApiEndpoint", self.http_api.api_endpoint)
-            pulumi.export("httpApiId", self.http_api.api_id)
-            if self.http_api.domain_target is not None:
-                pulumi.export(
-                    "httpApiDomainTarget",
-                    {
-                        "name": self.http_api.domain_target.target_domain_name,
-                        "zoneId": self.http_api.domain_target.hosted_zone_id,
-                    },
-                )
-        if self.websocket_api is not None:
-            pulumi.export("websocketEndpoint", self.websocket_api.api_endpoint)
-        if self.api_edge is not None:
-            pulumi.export("edgeDomainName", self.api_edge.domain_name)
         if self.front_door is not None:
             pulumi.export(
                 "frontDoor",

@@ -10,7 +10,9 @@ preTraffic:
 
 Serverless: the service's new version is invoked with ``{"cutover": "pre-traffic", "command": [...]}`` (the
 application dispatches it), so ``timeoutSeconds`` may not exceed that service's ``timeoutSeconds``. ECS: one
-Fargate task of the service's task definition runs the command (container override).
+Fargate task of the service's task definition runs the command (container override). Every ``live`` alias
+and ECS service of green waits for it (components/pre_traffic.py ``PreTrafficGate``): no traffic reaches the
+new version or task definition before the command succeeded.
 """
 
 from __future__ import annotations

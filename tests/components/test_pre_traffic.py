@@ -1,5 +1,11 @@
 """The pre-traffic task in a stack: what the deployment registers, the runner's exact grants, the record the
-promotion gate reads, and the configuration errors (key path + allowed values).
+promotion gate reads, the order the engine runs it in, and the configuration errors (key path + allowed values).
+
+Order, from the rule "no traffic before the migration": Pulumi runs a resource only after every resource in its
+dependencies (the engine's dependency graph: ``depends_on`` and inputs), and a Lambda alias sends traffic to
+the version it names once updated (UpdateAlias), an ECS service starts tasks of the task definition it names
+once updated (UpdateService). So every green ``live`` alias and every green ECS service must list the
+invocation among its dependencies, and the invocation must not (transitively) depend on any of them.
 
 Grants from AWS's own rules: Lambda authorizes Invoke of a version against the qualified ARN (Lambda
 developer guide, resource-based policies / function ARNs); ECS RunTask is authorized on the task definition
@@ -125,3 +131,117 @@ def test_ecs_green_runs_a_task_of_the_service_definition() -> None:
 def test_bad_input_names_the_key(sets: tuple[str, ...], message: str) -> None:
     with pytest.raises(ProgramError, match="configuration error: .*" + message.replace("(", r"\(").replace(")", r"\)")):
         planned("dev", "profile=yoga-serverless", *sets)
+
+
+# --- order: new code -> pre-traffic invocation -> alias / service -------------------------------------------
+ALIAS, SERVICE = "aws:lambda/alias:Alias", "aws:ecs/service:Service"
+INVOCATION = "aws:lambda/invocation:Invocation"
+
+
+def _closure(plan: Any, urn: str) -> set[str]:
+    """Every URN ``urn`` depends on, transitively (what the engine finishes before it)."""
+    seen: set[str] = set()
+    frontier = list(plan.by_urn(urn).dependencies)
+    while frontier:
+        u = frontier.pop()
+        if u not in seen:
+            seen.add(u)
+            frontier.extend(plan.by_urn(u).dependencies)
+    return seen
+
+
+def _assert_acyclic(plan: Any) -> None:
+    state: dict[str, int] = {}
+
+    def visit(urn: str, path: tuple[str, ...]) -> None:
+        if state.get(urn) == 2:
+            return
+        assert state.get(urn) != 1, f"dependency cycle: {' -> '.join((*path, urn))}"
+        state[urn] = 1
+        for dep in plan.by_urn(urn).dependencies:
+            visit(dep, (*path, urn))
+        state[urn] = 2
+
+    for r in plan:
+        visit(r.urn, ())
+
+
+def _green_aliases(plan: Any) -> list[Any]:
+    app = plan.one("cutover:serverless:ServerlessApp")
+    return [r for r in plan.descendants(app.urn) if r.type == ALIAS]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_django_every_live_alias_waits_for_migrate(stack: str) -> None:
+    plan = planned(stack, "profile=django-serverless")
+    run = plan.one(INVOCATION, "pretraffic-run")
+    aliases = _green_aliases(plan)
+    assert sorted(a.name for a in aliases) == ["serverless-manage-live", "serverless-nightly-live",
+                                               "serverless-web-live", "serverless-worker-live"]
+    for alias in aliases:
+        assert run.urn in alias.dependencies, alias.name
+    # The command runs in manage's newly published version: the invocation needs that function, no alias.
+    manage = plan.one("aws:lambda/function:Function", "serverless-manage")
+    assert manage.urn in run.dependencies
+    assert not {plan.by_urn(u).type for u in _closure(plan, run.urn)} & {ALIAS, SERVICE}
+    _assert_acyclic(plan)
+
+
+def test_the_recorded_version_is_the_one_the_gate_compares(serverless: Any) -> None:
+    # cutover/gates.py pre_traffic_gate: the record's version must equal the stage record's greenVersion.
+    run = serverless.one(INVOCATION, "pretraffic-run")
+    targets = json.loads(serverless.one("aws:ssm/parameter:Parameter", "stage-targets").inputs["value"])
+    assert run.inputs["triggers"]["version"] == targets["greenVersion"]
+    assert json.loads(run.inputs["input"])["version"] == targets["greenVersion"]
+
+
+def test_yoga_aliases_behind_the_alb_wait_too(serverless: Any) -> None:
+    run = serverless.one(INVOCATION, "pretraffic-run")
+    aliases = _green_aliases(serverless)
+    assert aliases and all(run.urn in a.dependencies for a in aliases)
+    # The ALB front door's Lambda targets register the aliases: they come after the invocation as well.
+    attachments = serverless.of_type("aws:lb/targetGroupAttachment:TargetGroupAttachment")
+    lambda_targets = [a for a in attachments if ":function:" in str(a.inputs.get("targetId", ""))]
+    assert lambda_targets and all(run.urn in _closure(serverless, a.urn) for a in lambda_targets)
+    assert not {serverless.by_urn(u).type for u in _closure(serverless, run.urn)} & {ALIAS, SERVICE}
+    _assert_acyclic(serverless)
+
+
+def test_a_caller_and_the_worker_it_invokes_both_wait() -> None:
+    # waiterix: api invokes the ai worker (function:ai). The api's function learns the worker's alias ARN
+    # from the worker's function (<function ARN>:live, Lambda's qualified ARN), so the worker's alias can wait.
+    plan = planned("dev", "profile=waiterix-serverless", "overrides.preTraffic.service=api",
+                   "overrides.preTraffic.command[0]=migrate", "overrides.preTraffic.timeoutSeconds=10")
+    run = plan.one(INVOCATION, "pretraffic-run")
+    by_name = {a.name: a for a in _green_aliases(plan)}
+    assert all(run.urn in a.dependencies for a in by_name.values())
+    api, ai = by_name["serverless-api-live"], by_name["serverless-ai-live"]
+    assert ai.urn in api.dependencies  # the caller's new code is reached only once its worker's alias exists
+    assert not {plan.by_urn(u).type for u in _closure(plan, run.urn)} & {ALIAS, SERVICE}
+    policy = _policy(plan, "serverless-api")
+    invoke = [s for s in policy.values() if s["Action"] == ["lambda:InvokeFunction"]]
+    assert [s["Resource"] for s in invoke] == [[ai.outputs["arn"]]]  # still exactly the worker's alias
+    fn = plan.one("aws:lambda/function:Function", "serverless-api")
+    assert fn.inputs["environment"]["variables"]["AI_FUNCTION_ARN"] == ai.outputs["arn"]
+    _assert_acyclic(plan)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_rails_services_roll_only_after_db_migrate(stack: str) -> None:
+    plan = planned(stack, "profile=rails-ecs")
+    run = plan.one(INVOCATION, "pretraffic-run")
+    services = plan.of_type(SERVICE)
+    assert sorted(s.inputs["name"].rsplit("-", 1)[-1] for s in services) == ["sidekiq", "web"]
+    for svc in services:
+        assert run.urn in svc.dependencies, svc.name
+    web_td = plan.one("aws:ecs/taskDefinition:TaskDefinition", "green-web")
+    assert web_td.urn in run.dependencies  # the one-off task runs the web service's new task definition
+    assert json.loads(run.inputs["input"])["ecs"]["taskDefinition"] == web_td.outputs["arn"]
+    assert not {plan.by_urn(u).type for u in _closure(plan, run.urn)} & {ALIAS, SERVICE}
+    _assert_acyclic(plan)
+
+
+def test_without_the_task_nothing_waits() -> None:
+    plan = planned("dev", "profile=yoga-serverless")
+    assert [r.name for r in plan.of_type(INVOCATION)] == ["smoke-run"]  # the smoke test's, after the aliases
+    assert all(not any(plan.by_urn(u).type == INVOCATION for u in a.dependencies) for a in _green_aliases(plan))

@@ -99,3 +99,17 @@ def test_every_dead_letter_queue_and_every_service_function_has_an_alarm(profile
     services = {f.inputs["name"] for f in plan.of_type("aws:lambda/function:Function")
                 if f.name.startswith("serverless-") or f.name == "devices-fn"}
     assert services <= erroring, f"functions without an error-rate alarm: {services - erroring}"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_running_ecs_service_is_on_the_dashboard(profile: str) -> None:
+    """Workers included (rails-ecs's sidekiq): a service the dashboard leaves out is one nobody watches."""
+    plan = planned("prod", f"profile={profile}")
+    dashboards = plan.of_type("aws:cloudwatch/dashboard:Dashboard")
+    services = {s.inputs["name"] for s in plan.of_type("aws:ecs/service:Service")}
+    if not dashboards or not services:
+        return
+    (dashboard,) = dashboards
+    shown = {m[m.index("ServiceName") + 1] for w in json.loads(dashboard.inputs["dashboardBody"])["widgets"]
+             for m in w["properties"].get("metrics", []) if "ServiceName" in m}
+    assert services <= shown, f"ECS services missing from the dashboard: {services - shown}"
