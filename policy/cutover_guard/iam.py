@@ -156,16 +156,20 @@ _ROLE_PROP: Final = {
 
 def _role_conflicts(args: StackValidationArgs, report: ReportViolation) -> None:
     resources = list(args.resources)
-    roles = of_type(resources, ROLE_TYPE)
+    # Only roles that define policies themselves can conflict: look for those first (linear), then match the
+    # attachments against them, instead of every attachment against every role.
+    roles = [(role, keys) for role in of_type(resources, ROLE_TYPE)
+             if (keys := [k for k in ("managedPolicyArns", "inlinePolicies") if items(get(role.props, k))])]
+    if not roles:
+        return
     for r in of_type(resources, *_ROLE_PROP):
         prop = _ROLE_PROP[r.resource_type]
-        for role in roles:
+        for role, keys in roles:
             if not refers_to(r, role, prop, ("name", "id")):
                 continue
-            for key in ("managedPolicyArns", "inlinePolicies"):
-                if items(get(role.props, key)):
-                    report(f"{r.resource_type.rsplit(':', 1)[-1]} '{r.name}' manages policies of role '{role.name}', "
-                           f"which also defines {key}: the two will fight over the role.", r.urn)
+            for key in keys:
+                report(f"{r.resource_type.rsplit(':', 1)[-1]} '{r.name}' manages policies of role '{role.name}', "
+                       f"which also defines {key}: the two will fight over the role.", r.urn)
 
 
 iam_role_no_policy_conflicts = stack_policy(
