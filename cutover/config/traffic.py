@@ -104,15 +104,7 @@ def _front_door(r: Reader, region: str) -> FrontDoorConfig:
                            describe="a fully qualified domain name such as api.example.com")
     ttl = r.integer("ttl", 60, minimum=0, maximum=86400)
     health = r.string("healthCheckPath", "/health", pattern=lambda v: v.startswith("/"), describe="a path: /health")
-    cert = r.string("certificateArn", None)
-    if cert is not None:
-        m = _ACM.match(cert)
-        if not m:
-            raise ConfigError(r.key("certificateArn"), f"{cert!r} is not an ACM certificate ARN",
-                              "arn:aws:acm:<region>:<account>:certificate/<id>")
-        if m.group(1) != region:
-            raise ConfigError(r.key("certificateArn"), f"the certificate is in {m.group(1)}, but a load balancer "
-                              f"only uses certificates from its own region", f"a certificate in {region}")
+    cert = _certificate(r, region)
     policy = r.string("sslPolicy", TLS13_POLICY, pattern=lambda v: v.startswith("ELBSecurityPolicy-TLS13-"),
                       describe="a TLS 1.3 policy, e.g. " + TLS13_POLICY)
     r.finish()
