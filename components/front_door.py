@@ -260,7 +260,7 @@ class Endpoint:
     dns_name: pulumi.Input[str] | None = None  # CNAME value or alias target
     zone_id: pulumi.Input[str] | None = None  # alias target's hosted zone (CloudFront, ALB, API domain)
     ips: tuple[str, ...] = ()  # ALB ip targets (alb) or A record values (route53)
-    alias_arn: pulumi.Input[str] | None = None  # alb kind, green: the service's live alias ARN
+    alias_arn: pulumi.Input[str] | None = None  # alb kind: a serverless color's service's live alias ARN
     health_check_fqdn: pulumi.Input[str] | None = None  # Route 53 health check host (default dns_name)
     health_check_path: str = "/health"
     port: int = 443
@@ -382,7 +382,7 @@ def record_type(config: TrafficConfig, green_zone: bool, blue: BlueConfig | None
     blue = blue or config.blue
     if blue.targets:
         return "A"
-    if blue.zone_id is not None or blue.variant is BlueVariant.ECS:
+    if blue.zone_id is not None or blue.variant in (BlueVariant.ECS, BlueVariant.SERVERLESS):  # built: an alias
         return "A"
     return "CNAME" if not green_zone or blue.dns_name else "A"
 
@@ -659,8 +659,10 @@ class FrontDoor(pulumi.ComponentResource):
                            sg: aws.ec2.SecurityGroup) -> aws.lb.TargetGroup:
         args, name, cfg = self._args, self._name, self._args.config
         child = pulumi.ResourceOptions(parent=self)
+        if blue.alias_arn is not None:  # a serverless blue: one service's live alias, like green's
+            return self._lambda_target_group(BLUE, blue.alias_arn, blue.health_check_path)
         if not blue.ips:
-            raise ValueError("the alb front door's blue needs ip targets")
+            raise ValueError("the alb front door's blue needs ip targets or a live alias")
         tg = aws.lb.TargetGroup(
             f"{name}-blue", name=args.namer.name(Kind.TARGET_GROUP, "blue"), target_type="ip",
             port=blue.port, protocol=blue.protocol, vpc_id=placement.vpc_id, deregistration_delay=30,
@@ -698,26 +700,30 @@ class FrontDoor(pulumi.ComponentResource):
         return tg
 
     def _green_target_group(self, green: Endpoint) -> aws.lb.TargetGroup:
-        args, name = self._args, self._name
-        child = pulumi.ResourceOptions(parent=self)
         if green.alias_arn is None:
             raise ValueError("the alb front door's green needs the service's live alias ARN")
+        return self._lambda_target_group(GREEN, green.alias_arn, self._args.config.front_door.health_check_path)
+
+    def _lambda_target_group(self, color: str, alias: pulumi.Input[str], health_path: str) -> aws.lb.TargetGroup:
+        """A color's ``lambda`` target group: one live alias, invoked by the load balancer (either color)."""
+        args, name = self._args, self._name
+        child = pulumi.ResourceOptions(parent=self)
         tg = aws.lb.TargetGroup(
-            f"{name}-green", name=args.namer.name(Kind.TARGET_GROUP, "green"), target_type="lambda",
+            f"{name}-{color}", name=args.namer.name(Kind.TARGET_GROUP, color), target_type="lambda",
             lambda_multi_value_headers_enabled=False,
-            health_check={"enabled": True, "path": args.config.front_door.health_check_path, "matcher": "200",
+            health_check={"enabled": True, "path": health_path, "matcher": "200",
                           "interval": 35, "timeout": 30, "healthy_threshold": 2, "unhealthy_threshold": 2},
             opts=child)
-        alias_arn = pulumi.Output.from_input(green.alias_arn)
+        alias_arn = pulumi.Output.from_input(alias)
         # arn:aws:lambda:<region>:<account>:function:<name>:<alias>
         permission = aws.lambda_.Permission(
-            f"{name}-green-invoke", action="lambda:InvokeFunction",
+            f"{name}-{color}-invoke", action="lambda:InvokeFunction",
             function=alias_arn.apply(lambda a: a.split(":")[6]), qualifier=alias_arn.apply(lambda a: a.split(":")[7]),
             principal="elasticloadbalancing.amazonaws.com", source_arn=tg.arn, opts=child)
-        aws.lb.TargetGroupAttachment(f"{name}-green-alias", target_group_arn=tg.arn, target_id=alias_arn,
+        aws.lb.TargetGroupAttachment(f"{name}-{color}-alias", target_group_arn=tg.arn, target_id=alias_arn,
                                      opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]))
-        self.target_group_arns[GREEN] = tg.arn
-        self.target_group_arn_suffixes[GREEN] = tg.arn_suffix
+        self.target_group_arns[color] = tg.arn
+        self.target_group_arn_suffixes[color] = tg.arn_suffix
         return tg
 
     def _service_target_group(self, svc: str, alias: pulumi.Input[str]) -> aws.lb.TargetGroup:

@@ -13,6 +13,12 @@ the optional CloudFront edge in front of that. The color exposes what the rest o
 
 The pieces were the stack's top-level resources before colors were components: each child keeps its
 logical name and carries an alias to its old, parentless URN, so nothing is replaced.
+
+Either color: ``color`` ("" for green, which kept the names it had before colors; "blue" for a serverless
+blue, e.g. a team's v1 functions behind an HTTP API) goes into every physical name (``<app>-<stack>-blue-
+<service>``, fitted to each kind's limit by cutover/naming.py) and prefixes every logical name
+(``blue-serverless``, ``blue-http-api``): Pulumi URNs carry the parent's type, not its name, so two colors'
+children need different names. Its monitoring keys and alarms carry the color too.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import pulumi
 from components.alarms import DeclaredAlarm
 from components.api_edge import ApiEdge, ApiEdgeArgs
 from components.color import ColorTargets, RollbackMetrics, lambda_endpoint_key
+from components.errors import ComponentError
 from components.front_door import CLOUDFRONT_ZONE_ID, Endpoint, GreenService
 from components.http_api import HttpApi, HttpApiArgs
 from components.pre_traffic import PreTrafficGate
@@ -51,6 +58,9 @@ class ServerlessColorArgs:
     edge_web_acl_arn: pulumi.Input[str] | None = None
     moved: bool = False  # the children were a stack's top-level resources before: alias them there
     pre_traffic: PreTrafficGate | None = None  # green's pre-traffic task: every live alias waits for it
+    color: str = ""  # physical and logical names: "" keeps green's names, "blue" for a serverless blue
+    # Where ``config`` came from ("traffic.blue"): prefixes the key path of a ComponentError raised inside.
+    config_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,17 @@ class ServerlessColor(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServerlessColorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("cutover:serverless:ServerlessColor", name, None, opts)
+        try:
+            self._build(args)
+        except ComponentError as exc:  # "services.api.uses" is blue's "traffic.blue.services.api.uses"
+            if not args.config_path:
+                raise
+            raise ComponentError(f"{args.config_path}.{exc.path}", exc.message, exc.allowed) from None
+
+    def _build(self, args: ServerlessColorArgs) -> None:
         sls = self._config = args.config
+        self._color = args.color
+        prefix = f"{args.color}-" if args.color else ""
 
         def placed() -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=None)] if args.moved else None)
@@ -79,24 +99,32 @@ class ServerlessColor(pulumi.ComponentResource):
         refs = dict(args.refs)
         self.websocket_api = None
         if sls.websocket is not None:
-            self.websocket_api = WebSocketApi("websocket", WebSocketApiArgs(
-                sls.websocket, args.namer, args.region, args.env.log_retention_days), opts=placed())
+            self.websocket_api = WebSocketApi(f"{prefix}websocket", WebSocketApiArgs(
+                sls.websocket, args.namer, args.region, args.env.log_retention_days, color=args.color),
+                opts=placed())
             refs[self.websocket_api.ref.key] = self.websocket_api.ref
-        self.app = ServerlessApp("serverless", ServerlessAppArgs(
+        self.app = ServerlessApp(f"{prefix}serverless", ServerlessAppArgs(
             sls, args.namer, args.env, refs, vpc=args.vpc, alias_weights=args.alias_weights,
-            pre_traffic=args.pre_traffic), opts=placed())
+            pre_traffic=args.pre_traffic, color=args.color), opts=placed())
         if self.websocket_api is not None and sls.websocket is not None:
             self.websocket_api.attach(self.app.targets[sls.websocket.service])
         self.http_api = self.api_edge = None
         if sls.http_api is not None:
-            self.http_api = HttpApi("http-api", HttpApiArgs(sls.http_api, sls.http_routes(), self.app.targets,
-                                                            args.namer, args.env.log_retention_days), opts=placed())
+            self.http_api = HttpApi(f"{prefix}http-api", HttpApiArgs(
+                sls.http_api, sls.http_routes(), self.app.targets, args.namer, args.env.log_retention_days,
+                color=args.color), opts=placed())
             if args.edge is not None and args.edge.enabled:
+                if args.color:  # ApiEdge's physical names carry no color: green's edge only
+                    raise ValueError("the edge distribution is green's: build a colored ServerlessColor without it")
                 self.api_edge = ApiEdge("api-edge", ApiEdgeArgs(args.edge, args.namer, self.http_api.api_endpoint,
                                                                 args.edge_web_acl_arn), opts=placed())
         self.register_outputs({"functions": {svc: a.arn for svc, a in self.app.aliases.items()}})
 
     # --- what the rest of the stack reads ------------------------------------------------------
+    def _key(self, key: str) -> str:
+        """A monitoring key (widget, alarm) of this color: green's unchanged, blue's prefixed."""
+        return f"{self._color}-{key}" if self._color else key
+
     @property
     def functions(self) -> dict[str, pulumi.Output[str]]:
         return {svc: f.name for svc, f in self.app.functions.items()}
@@ -120,7 +148,8 @@ class ServerlessColor(pulumi.ComponentResource):
         return ServerlessEndpoint(self.api_edge.domain_name, CLOUDFRONT_ZONE_ID) if self.api_edge else None
 
     def monitoring_alarms(self) -> list[DeclaredAlarm]:
-        return [*self.app.monitoring_alarms(), *(self.http_api.monitoring_alarms() if self.http_api else [])]
+        return [*self.app.monitoring_alarms(),
+                *(self.http_api.monitoring_alarms(self._key("http")) if self.http_api else [])]
 
     # --- components/color.py's AppColor -------------------------------------------------------------
     @property
@@ -162,8 +191,8 @@ class ServerlessColor(pulumi.ComponentResource):
                                http_api_ids={"http": self.http_api.api_id} if self.http_api is not None else {})
 
     def monitoring_targets(self) -> ColorTargets:
-        return ColorTargets(lambda_functions=self.functions,
-                            http_apis={"http": self.http_api.api_id} if self.http_api is not None else {})
+        return ColorTargets(lambda_functions={self._key(svc): n for svc, n in self.functions.items()},
+                            http_apis={self._key("http"): self.http_api.api_id} if self.http_api is not None else {})
 
     def exports(self) -> dict[str, Any]:
         out: dict[str, Any] = {"functions": {svc: a.arn for svc, a in self.app.aliases.items()}}  # the live aliases

@@ -207,16 +207,17 @@ def promotion_inputs(cfg: Any, serverless: Any, container_app: Any, http_api: An
 
 
 def metric_sources(cfg: Any, front_door: Any, serverless: Any, http_api: Any, alb: Any,
-                   blue_ecs: Any) -> tuple[MetricSource | None, MetricSource | None]:
+                   blue_ecs: Any, blue_http_api: Any = None) -> tuple[MetricSource | None, MetricSource | None]:
     """Green's and (when this stack can see it in CloudWatch) blue's traffic metrics."""
-    from components.specs.traffic import FrontDoorKind, GreenVariant
+    from components.specs.traffic import BlueVariant, FrontDoorKind, GreenVariant
 
     t = cfg.traffic
     if t.kind is FrontDoorKind.ALB and front_door.load_balancer_arn_suffix is not None:
         lb, tgs = front_door.load_balancer_arn_suffix, front_door.target_group_arn_suffixes
         green = alb_source("front door ALB, green target group", lb, tgs.get("green"),
                            lambda_target=t.green.variant is GreenVariant.SERVERLESS)
-        blue = alb_source("front door ALB, blue target group", lb, tgs["blue"]) if "blue" in tgs else None
+        blue = alb_source("front door ALB, blue target group", lb, tgs["blue"],
+                          lambda_target=t.blue.variant is BlueVariant.SERVERLESS) if "blue" in tgs else None
         return green, blue
     if t.kind is FrontDoorKind.ALIAS and serverless is not None and t.stable_versions:
         svc = sorted(t.stable_versions)[0]
@@ -225,6 +226,8 @@ def metric_sources(cfg: Any, front_door: Any, serverless: Any, http_api: Any, al
         return (lambda_version_source(f"{svc} new version", fn.name, alias, fn.version),
                 lambda_version_source(f"{svc} stable version", fn.name, alias, t.stable_versions[svc]))
     blue = alb_source("blue's ECS load balancer", blue_ecs.alb.arn_suffix, None) if blue_ecs is not None else None
+    if blue_http_api is not None:  # a serverless blue: its own HTTP API's requests, 5xx and latency
+        blue = http_api_source("blue's HTTP API", blue_http_api.api_id)
     if t.green.variant is GreenVariant.ECS and alb is not None:
         return alb_source("green's ECS load balancer", alb.arn_suffix, alb.target_group_arn_suffix), blue
     if http_api is not None:

@@ -105,6 +105,7 @@ class StackBuilder:
     blue_ep: Any
     blue_opts: Any
     blue_retired: Any
+    blue_sls: Any
     blue_src: Any
     blue_writes: Any
     caches: Any
@@ -466,7 +467,7 @@ class StackBuilder:
                 *(c for c in (self.green_sls, self.green_ecs) if c is not None and c is not chosen)]
 
     def blue_color(self) -> None:
-        """Blue: external (nothing built here) or an ECS color."""
+        """Blue: external (nothing built here), an ECS color or a serverless color."""
         # Blue built with the ECS variant (seed 004's current system). Like green's ECS variant above, its
         # deletion-protected load balancer is unguarded by retire=blue (step 1) and leaves with retireData.
         self.blue_ecs = None
@@ -478,6 +479,34 @@ class StackBuilder:
         )
         if self.cfg.blue_ecs is not None and not (self.blue_retired and self.cfg.retire_data):
             self.blue_ecs = self._ecs_color("blue", self.cfg.blue_ecs, self.blue_retired, self.blue_opts)
+        # Blue built with the serverless variant (a team's v1 functions behind an HTTP API): the same component
+        # as green's, its names carrying the color. Like a serverless green it holds no state (the data stores
+        # are the stack's), so it leaves with retire=blue itself: nothing to scale down or keep until retireData.
+        self.blue_sls = None
+        if self.cfg.blue_serverless is not None and not self.blue_retired:
+            with config_errors():
+                self.blue_sls = ServerlessColor(
+                    "blue",
+                    ServerlessColorArgs(
+                        self.cfg.blue_serverless,
+                        self.cfg.namer,
+                        self.cfg.environment,
+                        self.cfg.region,
+                        self.data_refs.of(self.store_refs, Color.BLUE),
+                        vpc=VpcPlacement(
+                            self.network.vpc_id, self.network.private_subnet_ids, self.network.has_internet_egress
+                        ),
+                        color="blue",
+                        config_path="traffic.blue",
+                    ),
+                    opts=self.blue_opts,
+                )
+
+    @property
+    def blue(self) -> AppColor | None:
+        """Blue when this stack builds it (ecs or serverless); None for an external blue."""
+        built: AppColor | None = self.blue_ecs if self.blue_ecs is not None else self.blue_sls
+        return built
 
     def _ecs_color(
         self, color: str, config: EcsColorConfig, retired: bool, opts: pulumi.ResourceOptions, **naming: Any
@@ -519,10 +548,10 @@ class StackBuilder:
         self.blue_ep = None
         if self.cfg.retire is not Retire.BLUE and self.traffic.blue.variant is BlueVariant.EXTERNAL:
             self.blue_ep = self._external_endpoint(self.traffic.blue)
-        elif self.blue_ecs is not None and not self.blue_retired:  # the endpoint users reach it at today
-            self.blue_ep = replace(
-                self.blue_ecs.endpoints()[self.blue_ecs.entry], health_check_path=self.traffic.blue.health_check_path
-            )
+        elif self.blue is not None and not self.blue_retired:  # the endpoint users reach it at today
+            # alb kind: a serverless blue's one service behind a Lambda target group (traffic.blue.service).
+            entry = lambda_endpoint_key(self.traffic.blue.service) if self.traffic.blue.service else self.blue.entry
+            self.blue_ep = replace(self.blue.endpoints()[entry], health_check_path=self.traffic.blue.health_check_path)
 
         self.green_ep = None
         if not self.green_retired and self.traffic.kind in (FrontDoorKind.ALB, FrontDoorKind.ROUTE53):
@@ -709,7 +738,8 @@ class StackBuilder:
                 )
             self.pre_traffic = self.pre_traffic_gate.pre_traffic if self.pre_traffic_gate is not None else None
             self.green_src, self.blue_src = metric_sources(
-                self.cfg, self.front_door, self.serverless, self.http_api, self.alb, self.blue_ecs
+                self.cfg, self.front_door, self.serverless, self.http_api, self.alb, self.blue_ecs,
+                self.blue_sls.http_api if self.blue_sls is not None else None,
             )
             self.stage_record = StageRecord(
                 "stage",
@@ -803,7 +833,7 @@ class StackBuilder:
     def build_monitoring(self) -> None:
         """Monitoring: the alarms the components declared, the dashboard, the budget."""
         # 6. Monitoring, alarms and budget: the seeds' thresholds on whatever this stack runs.
-        colors: list[AppColor] = [*self.green_parts, *([self.blue_ecs] if self.blue_ecs is not None else [])]
+        colors: list[AppColor] = [*self.green_parts, *([self.blue] if self.blue is not None else [])]
         self.albs = {}
         self.ecs_services = {}
         lambda_functions: dict[str, Any] = {}
@@ -883,7 +913,7 @@ class StackBuilder:
         if self.cfg.migrations:
             # Each color says what its compute was granted to change (components/color.py: writes).
             self.green_writes = {k for part in self.green_parts for k in part.writes}
-            self.blue_writes = set(self.blue_ecs.writes) if self.blue_ecs is not None else set()
+            self.blue_writes = set(self.blue.writes) if self.blue is not None else set()
             self.targets = Targets(
                 database_engine="aurora-postgresql"
                 if self.aurora is not None

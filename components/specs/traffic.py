@@ -22,6 +22,7 @@ class FrontDoorKind(Enum):
 class BlueVariant(Enum):
     EXTERNAL = "external"  # not managed by this stack: DNS name or private IPs
     ECS = "ecs"  # built by this stack with the ECS variant (traffic.blue.container)
+    SERVERLESS = "serverless"  # built by this stack with the serverless variant (traffic.blue.services)
     NONE = "none"
 
 
@@ -107,6 +108,9 @@ class BlueConfig:
     peering: PeeringConfig | None = None
     # ecs: the raw container/containers/alb/cdn sections, parsed by cutover.config.blue
     ecs_sections: Mapping[str, Any] | None = None
+    # serverless: the raw services/serviceDefaults/httpApi/websocket sections, parsed by cutover.config.stack
+    serverless_sections: Mapping[str, Any] | None = None
+    service: str | None = None  # serverless, alb kind: the service whose live alias takes blue's share
     databases: tuple[BlueDatabase, ...] = ()  # blue's RDS, snapshotted and exported when blue retires
 
 

@@ -394,6 +394,22 @@ def parse_edge(r: Reader, env: EnvironmentSettings | None = None) -> EdgeConfig:
 def parse_serverless(doc: Reader, env: EnvironmentSettings, region: str) -> tuple[ServerlessConfig, WafConfig,
                                                                                   EdgeConfig]:
     """Parse the serverless sections of the merged profile document (``doc`` is its top level)."""
+    config = parse_services(doc, env, region)
+    waf = parse_waf(_section(doc, "waf"), env)
+    edge = parse_edge(_section(doc, "edge"), env)
+    if edge.enabled and config.http_api is None:
+        raise ConfigError("edge.enabled", "the edge distribution fronts the HTTP API, but there is no httpApi section")
+    if waf.enabled and config.http_api is not None and not edge.enabled:
+        raise ConfigError("waf.enabled", "AWS WAF cannot be associated with an API Gateway HTTP API (only REST API "
+                          "stages, ALBs, CloudFront, AppSync, Cognito, App Runner, Verified Access)",
+                          "edge.enabled: true puts CloudFront, carrying the web ACL, in front of the API "
+                          "(docs/waf-placement.md)")
+    return config, waf, edge
+
+
+def parse_services(doc: Reader, env: EnvironmentSettings, region: str) -> ServerlessConfig:
+    """``services``, ``serviceDefaults``, ``httpApi`` and ``websocket`` under ``doc``: green's at the top level,
+    a serverless blue's under ``traffic.blue`` (the same parser for either color)."""
     defaults = doc.section("serviceDefaults")
     for key in ("runtime", "handler", "memoryMb", "timeoutSeconds"):
         defaults.raw(key, None)
@@ -438,16 +454,7 @@ def parse_serverless(doc: Reader, env: EnvironmentSettings, region: str) -> tupl
                 raise ConfigError(f"services.{svc}.routes", f"{route.key!r} needs auth: jwt but httpApi has no "
                                   "jwtAuthorizer", "httpApi.jwtAuthorizer: {issuer, audience}")
 
-    waf = parse_waf(_section(doc, "waf"), env)
-    edge = parse_edge(_section(doc, "edge"), env)
-    if edge.enabled and http_api is None:
-        raise ConfigError("edge.enabled", "the edge distribution fronts the HTTP API, but there is no httpApi section")
-    if waf.enabled and http_api is not None and not edge.enabled:
-        raise ConfigError("waf.enabled", "AWS WAF cannot be associated with an API Gateway HTTP API (only REST API "
-                          "stages, ALBs, CloudFront, AppSync, Cognito, App Runner, Verified Access)",
-                          "edge.enabled: true puts CloudFront, carrying the web ACL, in front of the API "
-                          "(docs/waf-placement.md)")
-    return ServerlessConfig(services=services, http_api=http_api, websocket=websocket), waf, edge
+    return ServerlessConfig(services=services, http_api=http_api, websocket=websocket)
 
 
 def _with_websocket_uses(s: ServiceConfig, ws: WebSocketConfig) -> ServiceConfig:

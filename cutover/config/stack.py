@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from components.specs.engines import ENGINES
+from components.specs.serverless import ServiceKind
 from cutover.config.blue import EcsColorConfig, parse_blue_ecs
 from cutover.config.budget import BudgetConfig, UsageConfig, parse_budget, parse_usage
 from cutover.config.container import AlbConfig, CdnConfig, ContainerConfig, DevicesConfig, parse_ecs, parse_workers
@@ -46,7 +47,7 @@ from cutover.config.schema import validate_document
 from cutover.config.schema.flat import AWS_REGIONS, EMAIL, FLAT_KEYS, MAX_EMAIL, ROLLBACK_ID
 from cutover.config.schema.profile import SECTIONS
 from cutover.config.secrets import SecretConfig, parse_secrets
-from cutover.config.serverless import EdgeConfig, ServerlessConfig, WafConfig, parse_serverless
+from cutover.config.serverless import EdgeConfig, ServerlessConfig, WafConfig, parse_serverless, parse_services
 from cutover.config.storage import StorageConfig, parse_storage
 from cutover.config.traffic import BlueVariant, FrontDoorKind, GreenEndpoint, GreenVariant, TrafficConfig, parse_traffic
 from cutover.errors import ConfigError, suggest
@@ -100,6 +101,8 @@ class StackConfig:
     edge: EdgeConfig
     traffic: TrafficConfig  # stages, front door, colors, rollback triggers
     blue_ecs: EcsColorConfig | None = None  # traffic.blue.variant=ecs: the current system, built here
+    # traffic.blue.variant=serverless: the current functions (v1 behind an HTTP API), built here as blue
+    blue_serverless: ServerlessConfig | None = None
     # Key paths (in the layer that set them) still holding the sample values profiles ship with.
     placeholders: tuple[str, ...] = ()
     promotion: PromotionConfig | None = None  # soak times, gates, smoke checks (cutover/config/promotion.py)
@@ -247,6 +250,8 @@ def _parse_document(layers: Layers, *, project: str, stack: str, region: str, en
         traffic=traffic,
         blue_ecs=parse_blue_ecs(traffic.blue.ecs_sections or {}, settings, region)
         if traffic.blue.variant is BlueVariant.ECS else None,
+        blue_serverless=_parse_blue_serverless(traffic.blue.serverless_sections or {}, settings, region)
+        if traffic.blue.variant is BlueVariant.SERVERLESS else None,
         promotion=parse_promotion(doc.section("promotion"), env, traffic.stages,
                                   traffic.front_door.health_check_path),
         placeholders=find_placeholders(layers.merged),
@@ -265,6 +270,19 @@ def _parse_document(layers: Layers, *, project: str, stack: str, region: str, en
     return config
 
 
+BLUE = "traffic.blue"
+
+
+def _parse_blue_serverless(sections: Mapping[str, Any], env: EnvironmentSettings, region: str) -> ServerlessConfig:
+    """A serverless blue: the same parser as green's top-level sections, every error under ``traffic.blue``."""
+    try:
+        return parse_services(Reader(sections, BLUE), env, region)
+    except ConfigError as exc:
+        if exc.key == BLUE or exc.key.startswith(BLUE + "."):
+            raise
+        raise ConfigError(f"{BLUE}.{exc.key}", exc.problem, exc.allowed) from None
+
+
 CLOUDFRONT_ENDPOINTS = (GreenEndpoint.CDN, GreenEndpoint.FRONTEND, GreenEndpoint.EDGE)
 
 
@@ -280,13 +298,15 @@ def _check_colors(cfg: StackConfig) -> None:
                                   "instance | gateway | gateway-per-az (back to none once the ECS color is retired)")
     if t.kind not in (FrontDoorKind.ROUTE53, FrontDoorKind.ALB):
         return
-    if t.kind is FrontDoorKind.ALB and t.blue.variant is not BlueVariant.EXTERNAL:
+    if t.kind is FrontDoorKind.ALB and t.blue.variant not in (BlueVariant.EXTERNAL, BlueVariant.SERVERLESS):
         # components/front_door.py: blue's target group holds ip targets (the legacy servers, reached
         # through peering), and the rollback function needs both colors' target groups.
         raise ConfigError("traffic.blue.variant", f"the alb front door forwards blue's share to ip targets in the "
                           f"legacy VPC, which a blue of variant {t.blue.variant.value} does not have",
-                          "external (targets + peering), or frontDoor.kind: route53 for an ecs blue")
-    blue_alias = bool(t.blue.targets) or t.blue.zone_id is not None or t.blue.variant is BlueVariant.ECS
+                          "external (targets + peering), serverless (a live alias), or frontDoor.kind: route53 for an "
+                          "ecs blue")
+    _check_serverless_blue(cfg)
+    blue_alias = bool(t.blue.targets) or t.blue.zone_id is not None or t.blue.variant in BUILT_BLUES
     if t.kind is FrontDoorKind.ROUTE53 and blue_alias and t.green.endpoint is GreenEndpoint.HTTP_API \
             and cfg.serverless.http_api is not None and cfg.serverless.http_api.domain_name is None:
         # A weighted set shares one record type (Route 53); blue's IPs or alias make it A, so green must be an
@@ -326,6 +346,45 @@ def _check_colors(cfg: StackConfig) -> None:
     _check_extra_names(cfg, needs)
 
 
+BUILT_BLUES = (BlueVariant.ECS, BlueVariant.SERVERLESS)  # reached through an alias A record
+
+
+def _check_serverless_blue(cfg: StackConfig) -> None:
+    """A serverless blue on the route53 front door is weighed at its HTTP API's custom domain.
+
+    * The execute-api host's certificate covers only ``*.execute-api.<region>.amazonaws.com``, so a client
+      calling the weighted name would fail TLS there: blue needs ``httpApi.domainName`` + ``certificateArn``
+      (API Gateway developer guide, "Custom domain names for HTTP APIs").
+    * A custom domain answers only for its own name (the Host/SNI it was created for): it must be the
+      front door's ``recordName``.
+    * A custom domain name exists once per account and region, so green cannot hold the same one on its own
+      HTTP API: green's share goes through CloudFront (``edge`` or ``frontend``) or another name.
+    """
+    t, blue = cfg.traffic, cfg.blue_serverless
+    if blue is not None and t.kind is FrontDoorKind.ALB:
+        # The load balancer invokes one function (a Lambda target group holds exactly one target): an api service.
+        apis = [s.name for s in blue.services if s.kind is ServiceKind.API]
+        if t.blue.service not in apis:
+            raise ConfigError("traffic.blue.service", f"{t.blue.service!r} is not one of blue's kind: api services",
+                              " | ".join(apis) or "declare a kind: api service under traffic.blue.services")
+    if blue is None or t.kind is not FrontDoorKind.ROUTE53:
+        return
+    api = blue.http_api
+    if api is None or api.domain_name is None:
+        raise ConfigError("traffic.blue.httpApi.domainName", "the route53 front door weighs blue's HTTP API at its "
+                          "custom domain: the execute-api host's certificate does not cover the weighted name",
+                          f"{t.front_door.record_name} (with httpApi.certificateArn)")
+    if api.domain_name != t.front_door.record_name:
+        raise ConfigError("traffic.blue.httpApi.domainName", f"{api.domain_name!r}: an API Gateway custom domain "
+                          f"answers only for its own name, and the front door weighs {t.front_door.record_name!r}",
+                          str(t.front_door.record_name))
+    green_api = cfg.serverless.http_api
+    if green_api is not None and green_api.domain_name == api.domain_name:
+        raise ConfigError("httpApi.domainName", f"blue's and green's HTTP APIs cannot both hold the custom domain "
+                          f"{api.domain_name!r} (one per account and region)",
+                          "another name for green's API, its share of the weighted name through edge (CloudFront)")
+
+
 def _check_extra_names(cfg: StackConfig, needs: dict[GreenEndpoint, tuple[str, Any]]) -> None:
     """traffic.frontDoor.extraNames (route53): each name's green endpoint exists and answers for the name.
 
@@ -345,7 +404,7 @@ def _check_extra_names(cfg: StackConfig, needs: dict[GreenEndpoint, tuple[str, A
             raise ConfigError(f"{key}.green.endpoint", f"{endpoint.value} needs the profile's {section} section",
                               " | ".join(built) or "none: the profile builds no green endpoint")
         blue = n.blue or t.blue
-        blue_alias = bool(blue.targets) or blue.zone_id is not None or blue.variant is BlueVariant.ECS
+        blue_alias = bool(blue.targets) or blue.zone_id is not None or blue.variant in BUILT_BLUES
         names: tuple[str, tuple[str, ...]] | None = {
             GreenEndpoint.CDN: ("cdn.aliases", cfg.cdn.aliases if cfg.cdn else ()),
             GreenEndpoint.FRONTEND: ("frontend.aliases", cfg.frontend.aliases if cfg.frontend else ()),

@@ -53,6 +53,8 @@ _HOST = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9_](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9]
 _VERSION = re.compile(r"^[1-9][0-9]*$")
 _RDS_ID = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
 ECS_SECTIONS = ("container", "containers", "alb", "cdn")  # an ecs blue, parsed by cutover.config.blue
+# A serverless blue (v1 functions behind an HTTP API), parsed by the serverless parser in cutover.config.stack.
+SERVERLESS_SECTIONS = ("services", "serviceDefaults", "httpApi", "websocket")
 
 
 _ENDPOINTS = {
@@ -260,6 +262,8 @@ def _blue(r: Reader, kind: FrontDoorKind, vpc_cidr: str) -> BlueConfig:
     if not r.has("peering"):
         r.raw("peering", None)
     ecs_sections = {k: v for k in ECS_SECTIONS if (v := r.raw(k, None)) is not None}
+    sls_sections = {k: v for k in SERVERLESS_SECTIONS if (v := r.raw(k, None)) is not None}
+    service = r.string("service", None)
     databases = _blue_databases(r)
     r.finish()
     for ip in targets:
@@ -292,6 +296,23 @@ def _blue(r: Reader, kind: FrontDoorKind, vpc_cidr: str) -> BlueConfig:
         if "alb" not in ecs_sections:
             raise ConfigError(r.key("alb"), "the ecs variant's services sit behind their own load balancer",
                               "alb: {certificateArn, domainName, ...}")
+    elif variant is BlueVariant.SERVERLESS:
+        if "services" not in sls_sections:
+            raise ConfigError(r.key("services"), "the serverless variant needs blue's functions",
+                              "services: {<name>: {kind, code, routes, ...}} (as the top-level services)")
+        if kind is FrontDoorKind.ALB and service is None:
+            raise ConfigError(r.key("service"), "the alb front door forwards blue's share to one service's live alias "
+                              "(a Lambda target group)", "one of blue's kind: api services")
+        if kind is FrontDoorKind.ROUTE53 and "httpApi" not in sls_sections:
+            raise ConfigError(r.key("httpApi"), "the route53 front door weighs blue's HTTP API custom domain",
+                              "httpApi: {domainName, certificateArn}")
+    serverless = variant is BlueVariant.SERVERLESS  # a bool: mypy would narrow ``variant`` on the checks below
+    if service is not None and (not serverless or kind is not FrontDoorKind.ALB):
+        raise ConfigError(r.key("service"), "names the service behind blue's Lambda target group: a serverless blue "
+                          "on the alb front door only", "omit service, or variant: serverless with frontDoor.kind: alb")
+    if not serverless and sls_sections:
+        raise ConfigError(r.key(next(iter(sls_sections))), f"describes a serverless blue, but the variant is "
+                          f"{variant.value}", "variant: serverless")
     if variant is not BlueVariant.ECS and ecs_sections:
         raise ConfigError(r.key(next(iter(ecs_sections))), f"describes an ecs blue, but the variant is "
                           f"{variant.value}", "variant: ecs")
@@ -301,7 +322,8 @@ def _blue(r: Reader, kind: FrontDoorKind, vpc_cidr: str) -> BlueConfig:
     if zone_id and not dns_name:
         raise ConfigError(r.key("zoneId"), "an alias zone only makes sense with dnsName", "dnsName: <alias target>")
     return BlueConfig(variant, dns_name.rstrip(".").lower() if dns_name else None, zone_id, tuple(targets), port,
-                      protocol, health, peering, ecs_sections or None, databases)
+                      protocol, health, peering, ecs_sections or None, sls_sections or None, service,
+                      databases)
 
 
 def _blue_databases(r: Reader) -> tuple[BlueDatabase, ...]:
@@ -427,4 +449,5 @@ def _check_combinations(cfg: TrafficConfig, r: Reader, green_weight: int, retire
         raise ConfigError(r.key("rollback"), "a front door needs at least one automatic rollback trigger",
                           "errorRatePercent, latencyMs, lambdaErrorPercent, api5xxPercent")
     if kind is FrontDoorKind.ROUTE53 and blue.variant is BlueVariant.NONE:
-        raise ConfigError(r.key("blue.variant"), "weighted records need a blue to weight against", "external | ecs")
+        raise ConfigError(r.key("blue.variant"), "weighted records need a blue to weight against",
+                          "external | ecs | serverless")

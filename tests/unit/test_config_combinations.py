@@ -23,7 +23,7 @@ from cutover.plan.engine import ProgramError, run_program
 from cutover.plan.project import load_stack
 
 KINDS = ("alb", "route53", "alias", "none")
-BLUES = ("external", "ecs", "none")
+BLUES = ("external", "ecs", "serverless", "none")
 GREENS = ("serverless", "ecs")
 ENDPOINTS = ("httpApi", "frontend", "edge", "alb", "cdn", "lambda")
 ENVS = ("dev", "prod")
@@ -64,6 +64,10 @@ def _traffic(kind: str, blue: str, green: str, endpoint: str) -> dict[str, Any]:
     elif blue == "ecs":
         b.update(container={"image": {"tag": "1.0.0"}, "port": 3000},
                  alb={"certificateArn": CERT, "domainName": "blue-origin.shop.example.net"})
+    elif blue == "serverless":  # a team's v1 functions behind their HTTP API, weighed at its custom domain
+        b.update(services={"v1": {"routes": ["GET /items"]}},
+                 httpApi={"domainName": "app.shop.example.net", "certificateArn": CERT},
+                 **({"service": "v1"} if kind == "alb" else {}))
     g: dict[str, Any] = {"variant": green, "endpoint": endpoint}
     if kind == "alb" and green == "serverless":
         g["service"] = "api"

@@ -651,8 +651,8 @@ def _traffic() -> Node:
                 key="name key"),
         }),
         "blue": obj("The side traffic moves away from.", {
-            "variant": string("external (not managed here), ecs (built here) or none.",
-                              enum=("external", "ecs", "none"),
+            "variant": string("external (not managed here), ecs or serverless (built here) or none.",
+                              enum=("external", "ecs", "serverless", "none"),
                               default_text="external for alb and route53, none for alias and none"),
             "dnsName": string("external: the current host.", allowed=_DNS),
             "zoneId": string("external: the DNS name's alias zone.", pattern=r"^Z[A-Z0-9]{1,31}$",
@@ -674,6 +674,11 @@ def _traffic() -> Node:
             "containers": mapping("ecs: services by name, routed by path.", blue_container, key="service name"),
             "alb": ref("alb", "ecs: blue's load balancer."),
             "cdn": ref("cdn", "ecs: CloudFront in front of blue's load balancer."),
+            "services": _services(),  # serverless: blue's functions, as the top-level ones (names carry "blue")
+            "service": string("serverless, alb kind: the kind: api service whose live alias takes blue's share."),
+            "serviceDefaults": _service_defaults(),
+            "httpApi": _http_api(),
+            "websocket": _websocket(),
             "databases": mapping("Blue's RDS databases the cleanup path archives.", obj("One database.", {
                 "cluster": boolean("An Aurora cluster rather than an instance.", False),
             }), key="RDS identifier"),
