@@ -80,12 +80,14 @@ def color_refs(refs: Mapping[str, StoreRef], datasets: Sequence[DatasetConfig], 
                peer_cidr: str | None, front_door: str, green_weight: int) -> dict[str, StoreRef]:
     """The refs a color's compute is built with: green on blue's database where it writes through to it
     (``shared``; a copy blue writes behind a front door that cannot route writes), otherwise read-only
-    on the targets of the datasets the color does not write."""
+    on the targets of the datasets the color does not write. Blue never writes a copy's target, even as the
+    dataset's writer: it writes its source, and the copy is the replication's alone (a blue built in this stack
+    with write access to the target would be a second writer of green's copy while DMS fills it)."""
     out = dict(refs)
     for d in datasets:
         if color is Color.GREEN and green_uses_source(d, front_door, green_weight):
             out[d.target] = shared_ref(d, peer_cidr)
-        elif d.method is not Method.SHARED and d.writer is not color and d.target in out:
+        elif d.method is not Method.SHARED and (d.writer is not color or color is Color.BLUE) and d.target in out:
             out[d.target] = out[d.target].read_only()
     return out
 
