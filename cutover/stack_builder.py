@@ -78,6 +78,7 @@ from cutover.config import (
     GreenEndpoint,
     GreenVariant,
     Retire,
+    ServerlessConfig,
     ServiceKind,
     StackConfig,
 )
@@ -381,30 +382,20 @@ class StackBuilder:
         # 4. Application variants (serverless, ecs) per color.
         self.serverless = self.http_api = self.websocket_api = self.api_edge = self.green_sls = None
         self.pre_traffic_gate = self._pre_traffic_gate()  # opened by green between its new code and its traffic
-        sls_gate = self.pre_traffic_gate if self.cfg.traffic.green.variant.value == "serverless" else None
+        sls_gate = self.pre_traffic_gate if self.cfg.traffic.green.variant is GreenVariant.SERVERLESS else None
         if self.cfg.serverless.services and not self.green_retired:  # green's compute leaves with retire=green
-            with config_errors():
-                self.green_sls = ServerlessColor(
-                    "green",
-                    ServerlessColorArgs(
-                        self.cfg.serverless,
-                        self.cfg.namer,
-                        self.cfg.environment,
-                        self.cfg.region,
-                        self.data_refs.of(self.store_refs, Color.GREEN),
-                        vpc=VpcPlacement(
-                            self.network.vpc_id, self.network.private_subnet_ids, self.network.has_internet_egress
-                        ),
-                        alias_weights=alias_weights(
-                            self.cfg.traffic, self.cfg.green_weight, retired_blue=self.cfg.retire is Retire.BLUE
-                        ),
-                        edge=self.cfg.edge,
-                        edge_web_acl_arn=self.web_acls.cloudfront() if self.cfg.waf.enabled else None,
-                        moved=True,  # built at the stack's top level before colors were components
-                        pre_traffic=sls_gate,
-                    ),
-                    opts=self.with_provider,
-                )
+            self.green_sls = self._serverless_color(
+                "green",
+                self.cfg.serverless,
+                self.with_provider,
+                alias_weights=alias_weights(
+                    self.cfg.traffic, self.cfg.green_weight, retired_blue=self.cfg.retire is Retire.BLUE
+                ),
+                edge=self.cfg.edge,
+                edge_web_acl_arn=self.web_acls.cloudfront() if self.cfg.waf.enabled else None,
+                moved=True,  # built at the stack's top level before colors were components
+                pre_traffic=sls_gate,
+            )
             self.serverless, self.http_api = self.green_sls.app, self.green_sls.http_api
             self.websocket_api, self.api_edge = self.green_sls.websocket_api, self.green_sls.api_edge
 
@@ -484,29 +475,37 @@ class StackBuilder:
         # are the stack's), so it leaves with retire=blue itself: nothing to scale down or keep until retireData.
         self.blue_sls = None
         if self.cfg.blue_serverless is not None and not self.blue_retired:
-            with config_errors():
-                self.blue_sls = ServerlessColor(
-                    "blue",
-                    ServerlessColorArgs(
-                        self.cfg.blue_serverless,
-                        self.cfg.namer,
-                        self.cfg.environment,
-                        self.cfg.region,
-                        self.data_refs.of(self.store_refs, Color.BLUE),
-                        vpc=VpcPlacement(
-                            self.network.vpc_id, self.network.private_subnet_ids, self.network.has_internet_egress
-                        ),
-                        color="blue",
-                        config_path="traffic.blue",
-                    ),
-                    opts=self.blue_opts,
-                )
+            self.blue_sls = self._serverless_color(
+                "blue", self.cfg.blue_serverless, self.blue_opts, color="blue", config_path="traffic.blue"
+            )
 
     @property
     def blue(self) -> AppColor | None:
         """Blue when this stack builds it (ecs or serverless); None for an external blue."""
         built: AppColor | None = self.blue_ecs if self.blue_ecs is not None else self.blue_sls
         return built
+
+    def _serverless_color(
+        self, which: str, config: ServerlessConfig, opts: pulumi.ResourceOptions, **extra: Any
+    ) -> ServerlessColor:
+        """Either color with the serverless variant: one mechanism, whatever the color (``extra``: the color's
+        own arguments; blue passes color="blue" for its physical names, green keeps the names it always had)."""
+        with config_errors():
+            return ServerlessColor(
+                which,
+                ServerlessColorArgs(
+                    config,
+                    self.cfg.namer,
+                    self.cfg.environment,
+                    self.cfg.region,
+                    self.data_refs.of(self.store_refs, Color(which)),
+                    vpc=VpcPlacement(
+                        self.network.vpc_id, self.network.private_subnet_ids, self.network.has_internet_egress
+                    ),
+                    **extra,
+                ),
+                opts=opts,
+            )
 
     def _ecs_color(
         self, color: str, config: EcsColorConfig, retired: bool, opts: pulumi.ResourceOptions, **naming: Any

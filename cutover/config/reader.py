@@ -135,13 +135,16 @@ class Reader:
 
     def mapping_of(self, name: str, parse: Callable[[str, Reader], T]) -> tuple[T, ...]:
         """A mapping keyed by name (never a list: adding one entry must not rename the others)."""
-        outer = self.section(name)
+        return self.section(name).entries(parse)
+
+    def entries(self, parse: Callable[[str, Reader], T]) -> tuple[T, ...]:
+        """``parse(key, section)`` for every key of this mapping, each section and then this one finished."""
         items = []
-        for key in outer.keys():  # noqa: SIM118 (Reader.keys, not a dict)
-            inner = outer.section(key)
+        for key in self.keys():
+            inner = self.section(key)
             items.append(parse(key, inner))
             inner.finish()
-        outer.finish()
+        self.finish()
         return tuple(items)
 
     def suppressions(self, name: str = "suppress") -> tuple[tuple[str, str], ...]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
 from dataclasses import replace
 
 from components.specs.traffic import (  # noqa: F401  (moved there; this module re-exports them)
@@ -208,7 +207,7 @@ def _extra_names(r: Reader, fd: FrontDoorConfig, green: GreenConfig, region: str
             endpoint = GreenEndpoint.LAMBDA
         return WeightedName(key, name, zone, blue, endpoint, service, health, cert)
 
-    return _each(r, one)
+    return r.entries(one)
 
 
 def _shared_labels(a: str, b: str) -> int:
@@ -219,17 +218,6 @@ def _shared_labels(a: str, b: str) -> int:
             break
         n += 1
     return n
-
-
-def _each(r: Reader, parse: Callable[[str, Reader], WeightedName]) -> tuple[WeightedName, ...]:
-    """``parse(key, section)`` for every key of ``r`` (a mapping of sections), each section finished."""
-    items = []
-    for key in r.keys():  # noqa: SIM118 (Reader.keys, not a dict)
-        inner = r.section(key)
-        items.append(parse(key, inner))
-        inner.finish()
-    r.finish()
-    return tuple(items)
 
 
 def _certificate(r: Reader, region: str) -> str | None:
