@@ -8,32 +8,23 @@ through the stage record's ``preTrafficParameter`` exactly as ``make promote`` r
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from cutover.gates import Parameters, Verdict, evaluate, pre_traffic_gate, read_evidence
 from cutover.naming import Namer
-from tests.unit.test_gates import CFG, REGION, STAGES, VERSION, Aws
+from tests.unit import test_gates
+from tests.unit.test_gates import CFG, STAGES, VERSION, Aws
 
 NAMER = Namer("yoga", "prod")
 RECORD = NAMER.path("promotion", "pretraffic")
 REQUIRED = replace(CFG, pre_traffic_required=True)
 MIGRATE = ["python", "manage.py", "migrate"]
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        yield Aws()
+aws = test_gates.aws  # the same moto fixture: credentials for the region, mock_aws around the test
 
 
 def deploy_with_task(aws: Aws, record: dict[str, Any] | None) -> Any:
