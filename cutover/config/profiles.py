@@ -15,6 +15,10 @@ import yaml
 
 from cutover.errors import ConfigError, suggest
 
+# libyaml's parser when PyYAML has it: the same safe constructors and documents, about ten times faster
+# (every plan reads its profile; see cutover/plan/project.py, which reads the stack files the same way).
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 PROFILES_DIR = Path(__file__).resolve().parents[2] / "profiles"
 
 
@@ -38,7 +42,7 @@ def read_profile(name: str, directory: Path = PROFILES_DIR) -> dict[str, Any]:
         raise ConfigError("cutover:profile", f"unknown profile {name!r}{suggest(name, names)}", " | ".join(names))
     path = directory / f"{name}.yaml"
     try:
-        doc = yaml.safe_load(path.read_text())
+        doc = yaml.load(path.read_text(), Loader=_YAML_LOADER)  # a safe loader either way
     except yaml.YAMLError as exc:
         raise ConfigError(f"profiles/{path.name}", f"is not valid YAML: {exc}") from None
     if not isinstance(doc, dict):

@@ -57,7 +57,8 @@ _FLAGS = __future__.annotations.compiler_flag
 _MAGIC = importlib.util.MAGIC_NUMBER
 # What this loader does to a module beyond the compile flags; a new value makes every older entry stale.
 # 2: pulumi_aws package __init__ files import their resource modules lazily (lazy_package_source).
-_FORMAT = (2).to_bytes(4, "little")
+# 3: the ``*ArgsDict`` TypedDicts of pulumi_aws ``_inputs`` modules keep their fields unchecked (typeddict_tree).
+_FORMAT = (3).to_bytes(4, "little")
 _HEADER = len(_MAGIC) + 20  # magic number, format, source mtime_ns (8 bytes), source size (8 bytes)
 missed: list[str] = []  # modules this process imported the ordinary way (not yet in the cache)
 missed_plain: list[str] = []  # the same for PLAIN packages
@@ -94,9 +95,11 @@ def compile_into_cache(fullname: str, source: str, cache: Path, plain: bool = Fa
     """Compile ``source`` (postponed annotations unless ``plain``) and store it atomically (concurrent
     runs are safe)."""
     stamp = _stamp(source)
-    text: str | bytes = Path(source).read_bytes()
+    text: str | bytes | ast.Module = Path(source).read_bytes()
     if not plain and Path(source).name == "__init__.py":
         text = lazy_package_source(Path(source)) or text
+    elif not plain and Path(source).name == "_inputs.py":
+        text = typeddict_tree(Path(source)) or text
     code = compile(text, source, "exec", flags=0 if plain else _FLAGS, dont_inherit=True)
     cache.mkdir(parents=True, exist_ok=True)
     target = _entry(fullname, cache, plain)
@@ -146,6 +149,58 @@ def __getattr__(name):
     globals()[name] = value
     return value
 """
+
+
+_FIELDS_HELPER = "_cutover_typeddict_fields"
+_FIELDS_HELPER_SOURCE = f"""
+def {_FIELDS_HELPER}(fields):
+    def define(cls):
+        optional = frozenset(key for key, hint in fields.items() if hint.startswith("NotRequired["))
+        cls.__annotations__ = fields
+        cls.__required_keys__ = frozenset(fields) - optional
+        cls.__optional_keys__ = optional
+        return cls
+    return define
+"""
+
+
+def typeddict_tree(path: Path) -> ast.Module | None:
+    """A generated ``_inputs`` module whose ``class XArgsDict(TypedDict)`` bodies declare no fields to check.
+
+    Every input type has a ``TypedDict`` twin (``WebAclRuleArgsDict`` beside ``WebAclRuleArgs``) for type
+    checkers; creating one runs ``typing._type_check`` on each field, which for a postponed annotation
+    means compiling the string into a ``ForwardRef``: over two thousand classes and a tenth of a plan.
+    Nothing at run time reads those fields (the SDK only asks ``typing.is_typeddict``, and serializes
+    dict inputs by the resource's own ``*Args`` types), so here each such class is created without
+    them and a decorator sets what a reader would look for: ``__annotations__`` (the annotation
+    strings, as postponed evaluation leaves them) and the required and optional keys, read from
+    ``NotRequired[...]`` as Python does. The classes stay TypedDicts with the same names, bases,
+    docstrings and ``__total__``. None when the module has no such class.
+    """
+    tree = ast.parse(path.read_bytes())
+    changed = False
+    for node in tree.body:
+        if not (isinstance(node, ast.ClassDef) and not node.keywords and not node.decorator_list
+                and len(node.bases) == 1 and isinstance(node.bases[0], ast.Name)
+                and node.bases[0].id == "TypedDict"):
+            continue
+        fields: dict[str, str] = {}
+        for stmt in node.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is None:
+                fields[stmt.target.id] = ast.unparse(stmt.annotation)
+            elif not isinstance(stmt, ast.Expr | ast.Pass):  # a field's docstring is a bare string
+                break  # anything else: leave the class as it is
+        else:
+            first = node.body[0]
+            docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+            node.body = [first] if docstring else [ast.Pass()]  # the class's own docstring, if it has one
+            node.decorator_list = [ast.Call(func=ast.Name(_FIELDS_HELPER, ast.Load()),
+                                            args=[ast.parse(repr(fields), mode="eval").body], keywords=[])]
+            changed = True
+    if not changed:
+        return None
+    tree.body[:0] = ast.parse(_FIELDS_HELPER_SOURCE).body
+    return ast.fix_missing_locations(tree)
 
 
 def _exported(path: Path) -> list[str] | None:

@@ -12,9 +12,12 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from google.protobuf import struct_pb2
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc
-from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.mocks import MockMonitor, _resolve_callbacks
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import get_project, get_stack
+from pulumi.runtime.sync_await import _sync_await
 
 from cutover.plan.model import PlannedResource
 
@@ -433,18 +436,37 @@ class RecordingMonitor(MockMonitor):
         return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        """``MockMonitor.RegisterResource`` (pulumi 3.272.0, runtime/mocks.py), answered without its two costs
+        a plan does not need, then recorded.
+
+        The SDK's version deserializes the request's properties and serializes the mocks' answer back with
+        ``_sync_await(rpc.serialize_properties(state))``: a nested run of the event loop per registration.
+        The answer here is plain data (strings, numbers, booleans, lists, maps, as the mocks build it), whose
+        serialization is the protobuf ``Struct`` itself (``_plain_struct``); anything else (an asset, a
+        resource reference) takes the SDK's path. The properties are deserialized once, for the mocks and the
+        record alike. ``tests/unit/test_engine_fast_path.py`` holds both versions' responses against each other.
+        """
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            response = resource_pb2.RegisterResourceResponse(urn=urn)
+            self._record(request, urn, {}, {}, None)
+            return response
+        inputs = rpc.deserialize_properties(request.object)
+        rid, state = self.mocks.new_resource(MockResourceArgs(
+            typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+            resource_id=request.importId, custom=request.custom or False,
+            transforms=_resolve_callbacks(request.transforms)))
+        struct = _plain_struct(state)
+        if struct is None:
+            struct = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, rid, state)  # type: ignore[arg-type]  # as the SDK's
+        self._record(request, urn, inputs, dict(state), rid)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=rid or "", object=struct)  # unset id reads ""
+
+    def _record(self, request: Any, urn: str, inputs: dict[str, Any], outputs: dict[str, Any],
+                rid: str | None) -> None:
         # Dependencies are sorted: the SDK gathers them in a set of URN strings, whose order changes
         # with the process's hash seed, and the engine treats them as a set too.
-        response = super().RegisterResource(request)
-        urn = response.urn
-        if request.type == "pulumi:pulumi:Stack":
-            inputs: dict[str, Any] = {}
-            outputs: dict[str, Any] = {}
-            rid = None
-        else:
-            inputs = rpc.deserialize_properties(request.object)
-            reg = self.resources[urn]
-            outputs, rid = dict(reg.state), reg.id
         self.planned.append(PlannedResource(
             urn=urn, type=request.type, name=request.name, custom=bool(request.custom),
             inputs=_plain_values(inputs), outputs=_plain_values(outputs), parent=request.parent or None,
@@ -453,7 +475,6 @@ class RecordingMonitor(MockMonitor):
             delete_before_replace=bool(request.deleteBeforeReplace),
             dependencies=tuple(sorted(request.dependencies)), ignore_changes=tuple(request.ignoreChanges), id=rid,
             aliases=self._remember(urn, self._alias_urns(request))))
-        return response
 
     def _remember(self, urn: str, aliases: tuple[str, ...]) -> tuple[str, ...]:
         self._aliases[urn] = aliases
@@ -506,3 +527,32 @@ def _plain_values(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain_values(v) for v in value]
     return value
+
+
+_SCALARS = (str, bool, int, float)
+
+
+def _is_plain(value: Any) -> bool:
+    if value is None or type(value) in _SCALARS:
+        return True
+    if type(value) in (list, tuple):
+        return all(_is_plain(v) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _is_plain(v) for k, v in value.items())
+    return False
+
+
+def _plain_struct(state: Mapping[str, Any]) -> struct_pb2.Struct | None:
+    """``rpc.serialize_properties(state, {})`` for plain data, or None when ``state`` holds anything else.
+
+    For plain data that function changes nothing but the container (see ``serialize_property``: tuples
+    become lists, numbers stay numbers, keys are not translated without a type) and drops the top-level
+    keys whose value is None, keeping None inside lists and maps; assigning to a ``Struct`` does the rest.
+    """
+    if not all(type(k) is str and _is_plain(v) for k, v in state.items()):
+        return None
+    struct = struct_pb2.Struct()
+    for key, value in state.items():
+        if value is not None:
+            struct[key] = value
+    return struct

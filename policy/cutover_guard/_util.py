@@ -31,6 +31,8 @@ from pulumi_policy.proxy import (
     UNKNOWN_OBJECT_VALUE,
     UNKNOWN_STRING_VALUE,
     UnknownValueError,
+    _DictProxy,
+    _ListProxy,
 )
 
 PROFILE_TYPE: Final = "cutover:index:StackProfile"
@@ -122,9 +124,20 @@ def entries(mapping: Any) -> list[tuple[str, Any]]:
 
 
 def to_plain(value: Any) -> Any:
-    """A plain dict/list copy of a (possibly proxied) value, unknowns replaced by None."""
+    """A plain dict/list copy of a (possibly proxied) value, unknowns replaced by None.
+
+    A proxy of ``pulumi_policy.proxy`` is read through its wrapped container (``proxy["__target"]``, the
+    proxies' own way out): its elements are the same values, nested proxies or unknown sentinels, that
+    reading it key by key returns, without building an error path for every element (the budget
+    policies copy every resource's properties this way)."""
     if is_unknown(value):
         return None
+    if type(value) is _DictProxy or type(value) is _ListProxy:
+        value = value["__target"]
+    if type(value) is dict:  # an element that is unknown becomes None in the recursive call
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if type(value) is list:
+        return [to_plain(v) for v in value]
     if isinstance(value, Mapping):
         return {k: to_plain(v) for k, v in entries(value)}
     if isinstance(value, Sequence) and not isinstance(value, str):

@@ -1,0 +1,94 @@
+"""The offline engine's shortcuts answer exactly as the SDK's mocked engine would.
+
+``RecordingMonitor.RegisterResource`` replaces ``pulumi.runtime.mocks.MockMonitor.RegisterResource``
+(no nested event-loop run to serialize the mocks' answer) and ``InlineExecutorLoop`` replaces the SDK's
+thread pool for engine calls. Here a whole stack is planned with both monitors answering every
+registration: the responses must be byte-identical, and the plan must be the one the SDK's own path
+records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar
+
+import pytest
+from pulumi.runtime.mocks import MockMonitor
+
+from cutover.plan import engine
+from cutover.plan.engine import InlineExecutorLoop, run_program
+from cutover.plan.mocks import RecordingMonitor, _plain_struct
+from cutover.plan.project import load_stack
+
+
+class _BothMonitors(RecordingMonitor):
+    """Answers with the fast path and checks each answer against the SDK's ``MockMonitor``."""
+
+    compared: ClassVar[list[str]] = []  # one run: the engine builds the monitor itself
+    differing: ClassVar[list[str]] = []
+    sdk_paths: ClassVar[list[str]] = []
+
+    def __init__(self, mocks: Any) -> None:
+        super().__init__(mocks)
+        self._sdk = MockMonitor(mocks)
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        ours = super().RegisterResource(request)
+        theirs = MockMonitor.RegisterResource(self._sdk, request)
+        type(self).compared.append(request.name)
+        if ours.SerializeToString(deterministic=True) != theirs.SerializeToString(deterministic=True):
+            type(self).differing.append(request.name)
+        if request.type != "pulumi:pulumi:Stack" and _plain_struct(self.resources[ours.urn].state) is None:
+            type(self).sdk_paths.append(request.type)
+        return ours
+
+
+@pytest.mark.parametrize("profile", ["pos-serverless", "tracetrack-ecs"])
+def test_every_registration_answers_as_the_sdk_mock_monitor(profile: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _BothMonitors.compared, _BothMonitors.differing, _BothMonitors.sdk_paths = [], [], []
+    monkeypatch.setattr(engine, "RecordingMonitor", _BothMonitors)
+    plan = run_program(load_stack("prod", sets=[f"profile={profile}"]))
+    assert len(_BothMonitors.compared) == len(plan.resources) > 100
+    assert _BothMonitors.differing == []
+    # Lambda code is an asset archive: not plain data, so those answers took the SDK's own serializer.
+    assert "aws:lambda/function:Function" in _BothMonitors.sdk_paths
+
+
+def test_plain_struct_is_the_sdk_serialization_of_plain_data() -> None:
+    from pulumi.runtime import rpc
+    from pulumi.runtime.sync_await import _sync_await
+
+    state = {"name": "x", "count": 3, "ratio": 0.5, "on": True, "off": False, "none": None,
+             "list": [1, None, "a", (2, 3)], "map": {"k": None, "nested": {"v": [True]}}, "tuple": ("a", "b")}
+    ours = _plain_struct(state)
+    assert ours is not None
+    theirs = _sync_await(rpc.serialize_properties(state, {}))
+    assert ours == theirs
+    assert "none" not in ours.fields  # top-level None dropped, as the SDK does; kept inside maps and lists
+    assert ours["map"]["k"] is None
+
+
+@pytest.mark.parametrize("value", [object(), {"k": {1, 2}}, {1: "non-string key"}, [b"bytes"]])
+def test_anything_else_is_left_to_the_sdk(value: Any) -> None:
+    assert _plain_struct({"v": value}) is None
+
+
+def test_engine_calls_run_inline_and_deliver_results_and_errors_like_the_pool() -> None:
+    loop = InlineExecutorLoop()
+    try:
+        def boom() -> None:
+            raise LookupError("no such parameter")
+
+        ok = loop.run_in_executor(None, lambda a, b: a + b, 2, 3)
+        bad = loop.run_in_executor(None, boom)
+        assert ok.done() and ok.result() == 5
+        assert bad.done() and isinstance(bad.exception(), LookupError)
+        assert loop.run_until_complete(asyncio.gather(ok, bad, return_exceptions=True))[0] == 5
+    finally:
+        loop.close()
+
+
+def test_a_plan_runs_on_the_inline_loop_and_its_outputs_stay_readable() -> None:
+    plan = run_program(load_stack("dev", sets=["profile=pos-serverless"]))
+    assert isinstance(asyncio.get_event_loop_policy().get_event_loop(), InlineExecutorLoop)
+    assert plan.stack_outputs  # resolved after the run, on the same loop
