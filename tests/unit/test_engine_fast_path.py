@@ -13,12 +13,18 @@ import asyncio
 from typing import Any, ClassVar
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
 from cutover.plan import engine
 from cutover.plan.engine import InlineExecutorLoop, run_program
 from cutover.plan.mocks import RecordingMonitor, _plain_struct
 from cutover.plan.project import load_stack
+
+_SDK_CONTAINS_UNKNOWNS = rpc.contains_unknowns  # as imported, before any run patches it
 
 
 class _BothMonitors(RecordingMonitor):
@@ -92,3 +98,31 @@ def test_a_plan_runs_on_the_inline_loop_and_its_outputs_stay_readable() -> None:
     plan = run_program(load_stack("dev", sets=["profile=pos-serverless"]))
     assert isinstance(asyncio.get_event_loop_policy().get_event_loop(), InlineExecutorLoop)
     assert plan.stack_outputs  # resolved after the run, on the same loop
+
+
+_unknowns = st.builds(Unknown)
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3) | _unknowns,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=2), children, max_size=4),
+    max_leaves=12)
+
+
+@given(_values)
+def test_contains_unknowns_answers_as_the_sdk(value: Any) -> None:
+    assert engine.contains_unknowns(value) == _SDK_CONTAINS_UNKNOWNS(value)
+
+
+def test_contains_unknowns_on_shared_and_cyclic_values_answers_as_the_sdk() -> None:
+    unknown = Unknown()
+    shared: list[Any] = [1]
+    cyclic: list[Any] = [shared, shared]
+    cyclic.append(cyclic)
+    with_unknown: dict[str, Any] = {"a": cyclic, "b": [unknown]}
+    for value in (shared, cyclic, with_unknown, {"x": with_unknown, "y": with_unknown}):
+        assert engine.contains_unknowns(value) == _SDK_CONTAINS_UNKNOWNS(value)
+    assert engine.contains_unknowns(with_unknown) is True and engine.contains_unknowns(cyclic) is False
+
+
+def test_the_run_restores_the_sdk_function() -> None:
+    run_program(load_stack("dev", sets=["profile=pos-serverless"]))
+    assert rpc.contains_unknowns is _SDK_CONTAINS_UNKNOWNS
