@@ -40,6 +40,7 @@ Schedule (optional, off by default): an EventBridge rule invoking ``{"mode": "ve
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata as metadata
 import json
 import re
@@ -194,6 +195,14 @@ def _requirement_names(dist: metadata.Distribution) -> list[str]:
 
 def driver_files(roots: Sequence[str] = DRIVERS) -> tuple[dict[str, str], dict[str, Path]]:
     """({distribution: version}, {archive path: installed file}) for ``roots`` and their requirements."""
+    versions, files = _installed_driver_files(tuple(roots))
+    return dict(versions), dict(files)
+
+
+@functools.cache
+def _installed_driver_files(roots: tuple[str, ...]) -> tuple[dict[str, str], dict[str, Path]]:
+    """Read once per process: what is installed does not change while a program runs, and every plan
+    (each test's, each ``--diff`` side) would otherwise read the drivers' RECORD files again."""
     versions: dict[str, str] = {}
     files: dict[str, Path] = {}
     pending = list(roots)

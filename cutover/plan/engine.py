@@ -20,6 +20,7 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from cutover.plan import typehints
 from cutover.plan.mocks import CutoverMocks, RecordingMonitor
 from cutover.plan.model import Plan
 from cutover.plan.project import ROOT, StackSettings
@@ -173,6 +174,7 @@ def run_callable(fn: Callable[[], None], *, project: str = "cutover", stack: str
 
     Engine calls are answered inline (``InlineExecutorLoop``), not through the SDK's thread pool."""
     _use_inline_loop()  # before set_mocks, which creates the run's first futures
+    typehints.install()  # property types evaluated once per distinct annotation (same answers)
     mocks = CutoverMocks(region=region, ssm_parameters=ssm_parameters)
     monitor = RecordingMonitor(mocks)
     set_all_config(dict(config or {}), secret_keys or [])
