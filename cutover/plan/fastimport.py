@@ -17,7 +17,11 @@ holds plans made with and without the loader against each other.
 
 Package ``__init__`` files of ``pulumi_aws`` are also cached with their ``from .module import *``
 lines made lazy (``lazy_package_source``): a plan then loads the few dozen resource modules it uses,
-not every module of each service package it touches (about a tenth of a warm plan).
+not every module of each service package it touches (about a tenth of a warm plan). The classes of
+each service's ``_inputs`` and ``outputs`` modules (thousands per service, a plan reads a few dozen)
+are created on first access (``lazy_classes_tree``, ``lazy_star_tree``), and the ``*ArgsDict``
+TypedDicts without checking fields nothing reads (``typeddict_tree``): together about a sixth of a
+warm plan. ``cutover.plan.typehints`` resolves the names those annotations use.
 
 The project's own packages (``PLAIN``) go through the same cache with their ordinary compile flags
 (same code as a normal import): Python writes no ``__pycache__`` when ``PYTHONDONTWRITEBYTECODE`` is
@@ -31,8 +35,9 @@ its own (``<venv>/cutover-bytecode``), keyed by the interpreter's magic number a
 modification time and size, never in ``__pycache__``.
 
 A module missing from that cache is imported the ordinary way (its usual ``.pyc``), so a first run is
-never slower than an ordinary import; when the command ends, ``compile_missed_later`` hands the names
-it missed to a detached ``python -m cutover.plan.fastimport`` that compiles them into the cache.
+never slower than an ordinary import (a package ``__init__`` is made lazy even then: a few milliseconds
+each); when the command ends, ``compile_missed_later`` hands the names it missed to a detached
+``python -m cutover.plan.fastimport`` that compiles them into the cache.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ import importlib.machinery
 import importlib.util
 import marshal
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -58,7 +64,9 @@ _MAGIC = importlib.util.MAGIC_NUMBER
 # What this loader does to a module beyond the compile flags; a new value makes every older entry stale.
 # 2: pulumi_aws package __init__ files import their resource modules lazily (lazy_package_source).
 # 3: the ``*ArgsDict`` TypedDicts of pulumi_aws ``_inputs`` modules keep their fields unchecked (typeddict_tree).
-_FORMAT = (3).to_bytes(4, "little")
+# 4: classes of ``_inputs``/``outputs`` modules are created on first access (lazy_classes_tree), and nothing
+#    star-imports ``_inputs`` any more (lazy_package_source, lazy_star_tree).
+_FORMAT = (4).to_bytes(4, "little")
 _HEADER = len(_MAGIC) + 20  # magic number, format, source mtime_ns (8 bytes), source size (8 bytes)
 missed: list[str] = []  # modules this process imported the ordinary way (not yet in the cache)
 missed_plain: list[str] = []  # the same for PLAIN packages
@@ -96,16 +104,23 @@ def compile_into_cache(fullname: str, source: str, cache: Path, plain: bool = Fa
     runs are safe)."""
     stamp = _stamp(source)
     text: str | bytes | ast.Module = Path(source).read_bytes()
-    if not plain and Path(source).name == "__init__.py":
-        text = lazy_package_source(Path(source)) or text
-    elif not plain and Path(source).name == "_inputs.py":
-        text = typeddict_tree(Path(source)) or text
+    if not plain:
+        text = transformed(Path(source)) or text
     code = compile(text, source, "exec", flags=0 if plain else _FLAGS, dont_inherit=True)
     cache.mkdir(parents=True, exist_ok=True)
     target = _entry(fullname, cache, plain)
     partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     partial.write_bytes(stamp + marshal.dumps(code))
     os.replace(partial, target)
+
+
+def transformed(path: Path) -> str | ast.Module | None:
+    """What the loader runs instead of a provider module's own source, or None for the source as it is."""
+    if path.name == "__init__.py":
+        return lazy_package_source(path)
+    if path.name in ("_inputs.py", "outputs.py"):
+        return lazy_classes_tree(path)
+    return lazy_star_tree(path)
 
 
 def lazy_package_source(init: Path) -> str | None:
@@ -115,15 +130,16 @@ def lazy_package_source(init: Path) -> str | None:
     alone over a hundred) so that ``aws.ec2.Vpc`` works; a plan uses a few dozen of the 1,500. Here the
     package maps each name those modules export (their ``__all__``, read from the source) to its module
     and imports the module on first access, binding the same object the star import would have bound.
-    ``_inputs``, ``_enums`` and ``outputs`` stay eager, as does everything else in the file. None (the
-    ordinary code) when the file does not have that shape.
+    ``_inputs`` is one of those modules (its classes are created on first access too: lazy_classes_tree);
+    ``_enums`` and ``outputs`` stay eager, as does everything else in the file. None (the ordinary code)
+    when the file does not have that shape.
     """
     tree = ast.parse(init.read_bytes())
     lazy: dict[str, str] = {}
     kept: list[ast.stmt] = []
     for node in tree.body:
         if (isinstance(node, ast.ImportFrom) and node.level == 1 and node.module and len(node.names) == 1
-                and node.names[0].name == "*" and not node.module.startswith("_")):
+                and node.names[0].name == "*" and (node.module == "_inputs" or not node.module.startswith("_"))):
             names = _exported(init.parent / f"{node.module}.py")
             if names is None:
                 return None
@@ -203,11 +219,110 @@ def typeddict_tree(path: Path) -> ast.Module | None:
     return ast.fix_missing_locations(tree)
 
 
+_LAZY_CLASSES = "_cutover_lazy_classes"
+_LAZY_CLASSES_FOOTER = f"""
+import marshal as _cutover_marshal
+
+
+def __getattr__(name):
+    code = {_LAZY_CLASSES}.get(name)
+    if code is None:
+        raise AttributeError(f"module {{__name__!r}} has no attribute {{name!r}}")
+    exec(_cutover_marshal.loads(code), globals())
+    del {_LAZY_CLASSES}[name]
+    return globals()[name]
+
+
+def __dir__():
+    return sorted({{*globals(), *{_LAZY_CLASSES}}})
+"""
+
+
+def lazy_classes_tree(path: Path) -> ast.Module | None:
+    """A generated ``_inputs`` or ``outputs`` module whose classes are created on first access (PEP 562).
+
+    These modules hold every nested type of a service (``wafv2`` alone about 3,000 classes, each run
+    through ``@pulumi.input_type``/``@pulumi.output_type`` and a property per field when the module
+    runs); a plan reads a few dozen. Each class is compiled on its own, exactly as it stands at the
+    top level of its module (same name, qualified name, line numbers, decorators, globals), kept as
+    marshalled code, and run in the module's namespace the first time anything asks the module for
+    it; the other statements run as before. The SDK asks for them by attribute (``outputs.WebAclRule``)
+    or through the plan's type lookup (``cutover.plan.typehints``), which resolves a name the module
+    has not created yet the same way. ``_inputs`` TypedDicts first go through ``typeddict_tree``.
+    None when a class could depend on another at creation time (a base, decorator or keyword naming a
+    class of the module) or a statement outside the classes names one: then the module stays eager.
+    """
+    tree = (typeddict_tree(path) if path.name == "_inputs.py" else None) or ast.parse(path.read_bytes())
+    classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    if not classes or any(isinstance(node, ast.FunctionDef) and node.name in ("__getattr__", "__dir__")
+                          for node in tree.body):
+        return None
+    names = {node.name for node in classes}
+    for node in tree.body:
+        heads = ([*node.bases, *node.keywords, *node.decorator_list] if isinstance(node, ast.ClassDef) else [node])
+        for head in heads:
+            if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(head)):
+                return None
+    lazy: dict[str, bytes] = {}
+    for node in classes:
+        module = ast.Module(body=[node], type_ignores=[])
+        lazy[node.name] = marshal.dumps(compile(module, str(path), "exec", flags=_FLAGS, dont_inherit=True))
+    tree.body = [node for node in tree.body if not isinstance(node, ast.ClassDef)]
+    tree.body.append(ast.Assign(targets=[ast.Name(_LAZY_CLASSES, ast.Store())],
+                                value=ast.Dict(keys=[ast.Constant(k) for k in lazy],
+                                               values=[ast.Constant(v) for v in lazy.values()])))
+    tree.body.extend(ast.parse(_LAZY_CLASSES_FOOTER).body)
+    return ast.fix_missing_locations(tree)
+
+
+_STAR_INPUTS_FALLBACK = """
+def __getattr__(name):
+    from . import _inputs
+    if name in _inputs.__all__:
+        return getattr(_inputs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+"""
+
+
+def lazy_star_tree(path: Path) -> ast.Module | None:
+    """A resource module without its ``from ._inputs import *`` (which would create every class of
+    ``_inputs`` at once): the names stay reachable as the module's attributes (PEP 562), and the plan's
+    type lookup resolves the ones its annotations name. Nothing else in such a module reads them when it
+    runs (its annotations are postponed strings). None for a module without that line."""
+    source = path.read_bytes()
+    if b"from ._inputs import *" not in source:
+        return None
+    tree = ast.parse(source)
+    body: list[ast.stmt] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            return None
+        if not (isinstance(node, ast.ImportFrom) and node.level == 1 and node.module == "_inputs"
+                and [a.name for a in node.names] == ["*"]):
+            body.append(node)
+    tree.body = body + ast.parse(_STAR_INPUTS_FALLBACK).body
+    return ast.fix_missing_locations(tree)
+
+
+_ALL = re.compile(rb"^__all__ = (\[[^\]]*\])", re.MULTILINE)  # how generated modules spell it, at the top
+
+
 def _exported(path: Path) -> list[str] | None:
-    """A module's literal ``__all__`` (what ``import *`` binds), or None."""
+    """A module's literal ``__all__`` (what ``import *`` binds), or None. Read by a pattern where the
+    generated spelling allows (a hundredth of parsing the module: a package's lazy ``__init__`` reads one
+    per module, e.g. 183 for ``ec2``), else from the parsed module."""
     if not path.is_file():
         return None
-    for node in ast.parse(path.read_bytes()).body:
+    data = path.read_bytes()
+    match = _ALL.search(data)
+    if match is not None:
+        try:
+            names = ast.literal_eval(match.group(1).decode())
+        except (ValueError, SyntaxError, UnicodeDecodeError):
+            names = None
+        if isinstance(names, list) and all(isinstance(n, str) for n in names):
+            return names
+    for node in ast.parse(data).body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
             try:
                 names = ast.literal_eval(node.value)
@@ -230,6 +345,12 @@ class _Loader(importlib.machinery.SourceFileLoader):
         if code is not None:
             return code
         (missed_plain if self._plain else missed).append(fullname)
+        if not self._plain and self.is_package(fullname):
+            # A first run still gets lazy package __init__ files (a few milliseconds each to make):
+            # importing every module of ec2 or s3 eagerly was a fifth of a cold run.
+            lazy = lazy_package_source(Path(self.get_filename(fullname)))
+            if lazy is not None:
+                return compile(lazy, self.get_filename(fullname), "exec", dont_inherit=True)
         ordinary = super().get_code(fullname)  # the usual .pyc: eager annotations, same behaviour
         assert ordinary is not None  # a source loader always has code for a module it found
         return ordinary

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import sys
 import typing
 from typing import Any
 
@@ -55,38 +56,65 @@ def _names(annotation: str) -> tuple[str, ...] | None:
     return tuple(sorted(set(names)))
 
 
-def _meaning(annotation: str, globalns: dict[str, Any]) -> tuple[tuple[str, tuple[int, ...]], tuple[Any, ...]] | None:
+def _lookup(name: str, globalns: dict[str, Any], modules: tuple[str, ...]) -> tuple[Any, bool]:
+    """What ``name`` denotes where the SDK evaluates it, and whether it came from a module's lazy
+    attributes. eval's order: the SDK's locals, the globals, then builtins; in between, a class the
+    plan's loader has not created yet (``fastimport.lazy_classes_tree``), asked of the modules the
+    namespace was built from, the class's own first, which creates it as any attribute access would."""
+    value = _LOCALS.get(name, _MISSING)
+    if value is _MISSING:
+        value = globalns.get(name, _MISSING)
+    if value is not _MISSING:
+        return value, False
+    for module_name in modules:
+        module = sys.modules.get(module_name)
+        value = getattr(module, name, _MISSING) if module is not None else _MISSING
+        if value is not _MISSING:
+            return value, True
+    return getattr(builtins, name, _MISSING), False
+
+
+def _meaning(annotation: str, globalns: dict[str, Any], modules: tuple[str, ...]
+             ) -> tuple[tuple[str, tuple[int, ...]], tuple[Any, ...], dict[str, Any]] | None:
+    """(cache key, the objects the annotation's names denote, those of them created lazily by name)."""
     names = _names(annotation)
     if names is None:
         return None
-    # eval's order: the SDK's locals, then the globals, then builtins
-    found = tuple(_LOCALS.get(name, globalns.get(name, getattr(builtins, name, _MISSING))) for name in names)
-    return (annotation, tuple(id(value) for value in found)), found
+    found: list[Any] = []
+    lazy: dict[str, Any] = {}
+    for name in names:
+        value, created = _lookup(name, globalns, modules)
+        found.append(value)
+        if created:
+            lazy[name] = value
+    return (annotation, tuple(id(value) for value in found)), tuple(found), lazy
 
 
-def _evaluate(annotation: str, globalns: dict[str, Any] | None) -> Any:
-    """``annotation`` resolved by ``typing.get_type_hints`` as a function's return annotation, as the SDK does."""
+def _evaluate(annotation: str, globalns: dict[str, Any] | None, lazy: dict[str, Any]) -> Any:
+    """``annotation`` resolved by ``typing.get_type_hints`` as a function's return annotation, as the SDK does
+    (names of lazily created classes passed with the SDK's locals: they are in no globals dict yet)."""
 
     def carrier() -> None: ...
 
     carrier.__annotations__ = {"return": annotation}
-    return typing.get_type_hints(carrier, globalns=globalns, localns=dict(_LOCALS))["return"]
+    return typing.get_type_hints(carrier, globalns=globalns, localns={**_LOCALS, **lazy})["return"]
 
 
 @functools.cache
 def raw_return_hints(cls: type) -> dict[str, Any]:
     """``pulumi._types._raw_return_hints(cls)``: Pulumi names to each getter's resolved return annotation."""
     globalns = _types._globals_for_cls(cls) or {}
+    modules = tuple(dict.fromkeys(base.__module__ for base in cls.__mro__))
     hints: dict[str, Any] = {}
     for _, pulumi_name, prop in _types._py_properties(cls):
         annotation = getattr(prop.fget, "__annotations__", {}).get("return")
-        meaning = _meaning(annotation, globalns) if isinstance(annotation, str) else None
+        meaning = _meaning(annotation, globalns, modules) if isinstance(annotation, str) else None
         if meaning is None:  # evaluated already (an ordinary import), absent, or unreadable: the SDK's own call
             hint = typing.get_type_hints(prop.fget, globalns=globalns, localns=dict(_LOCALS)).get("return")
         elif meaning[0] in _HINTS:
             hint = _HINTS[meaning[0]][0]
         else:
-            hint = _evaluate(str(annotation), globalns)
+            hint = _evaluate(str(annotation), globalns, meaning[2])
             _HINTS[meaning[0]] = (hint, meaning[1])
         if hint is not None:
             hints[pulumi_name] = hint

@@ -1,9 +1,11 @@
-"""The plan engine's property type lookup (cutover.plan.typehints) answers as the SDK's own.
+"""The plan engine's property type lookup (cutover.plan.typehints) answers as the SDK does on an ordinary
+import.
 
-The string-annotation path only runs where the provider SDK was imported by the plan's loader
-(postponed annotations), so the comparison runs in a child process that installs the loader and then
-holds ``raw_return_hints`` against the SDK's uncached ``_raw_return_hints`` for every resource, input and
-output class of the services the plans use.
+The lookup's own path (postponed annotations, classes created on first access) only runs where the
+provider SDK was imported by the plan's loader, so two child processes compare notes: one imports the
+services the ordinary way and asks the SDK (``pulumi._types._raw_return_hints``), the other installs the
+loader and asks ``raw_return_hints``, for every resource, input and output class of those services. The
+answers (each type's ``repr``, which names every class by module) must be equal.
 """
 
 from __future__ import annotations
@@ -11,49 +13,62 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 from cutover.plan.project import ROOT
 
-SERVICES = ("lambda_", "iam", "wafv2", "ec2", "cloudwatch", "apigatewayv2", "s3", "rds", "sqs", "route53", "lb")
+# every class of these services (the plans' wafv2 and ec2 types are held against an ordinary import by
+# test_fastimport, which compares whole plans made both ways)
+SERVICES = ("lambda_", "apigatewayv2", "sqs", "route53", "iam")
 
 _CHILD = """
-import importlib, inspect, json, sys
+import importlib, inspect, json, pathlib, sys
 from cutover.plan import fastimport
-fastimport.install()
+loader = sys.argv[1] == "loader"
+if loader:
+    assert fastimport.install()
 import pulumi
 from pulumi import _types
 from cutover.plan import typehints
-sdk = _types._raw_return_hints.__wrapped__  # the SDK's function without its per-class cache
-compared = strings = resources = 0
-differing = []
-for service in sys.argv[1:]:
-    for module_name in ("outputs", "_inputs"):
-        try:
-            module = importlib.import_module(f"pulumi_aws.{service}.{module_name}")
-        except ModuleNotFoundError:  # a service without nested types (sqs has no outputs module)
+lookup = typehints.raw_return_hints if loader else _types._raw_return_hints
+answers, strings = {}, 0
+for service in sys.argv[2:]:
+    service, _, scope = service.partition(":")
+    package = importlib.import_module(f"pulumi_aws.{service}")
+    folder = pathlib.Path(package.__file__).parent
+    classes = []
+    for source in sorted(folder.glob("*.py")):  # every module's exported names, read from its source
+        exported = fastimport._exported(source) or []
+        if source.stem in ("_inputs", "outputs"):
+            if scope != "resources":
+                module = importlib.import_module(f"pulumi_aws.{service}.{source.stem}")
+                classes += [getattr(module, n) for n in exported]
+        elif not source.stem.startswith("_"):
+            classes += [getattr(package, n) for n in exported]
+    for cls in classes:
+        getters = _types._py_properties(cls) if inspect.isclass(cls) else ()
+        if not getters:
             continue
-        classes = [getattr(module, n) for n in module.__all__]
-        package = importlib.import_module(f"pulumi_aws.{service}")
-        names = {*dir(package), *getattr(package, "_LAZY_NAMES", {})}  # the loader's lazy resource names too
-        classes += [getattr(package, n) for n in sorted(names) if n[:1].isupper()]
-        for cls in classes:
-            if not inspect.isclass(cls) or not _types._py_properties(cls):
-                continue
-            compared += 1
-            resources += issubclass(cls, pulumi.CustomResource)
-            getters = _types._py_properties(cls)
-            strings += any(isinstance(p.fget.__annotations__.get("return"), str) for _, _, p in getters)
-            if typehints.raw_return_hints(cls) != sdk(cls):
-                differing.append(f"{cls.__module__}.{cls.__qualname__}")
-print(json.dumps({"compared": compared, "strings": strings, "differing": differing, "resources": resources}))
+        strings += any(isinstance(p.fget.__annotations__.get("return"), str) for _, _, p in getters)
+        kind = "resource" if issubclass(cls, pulumi.CustomResource) else "type"
+        answers[f"{kind}:{cls.__module__}.{cls.__qualname__}"] = {k: repr(v) for k, v in lookup(cls).items()}
+print(json.dumps({"answers": answers, "strings": strings}))
 """
 
 
-def test_every_class_of_the_plans_services_gets_the_sdks_types() -> None:
-    done = subprocess.run([sys.executable, "-c", _CHILD, *SERVICES], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, check=False)
+def _child(mode: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", _CHILD, mode, *SERVICES], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["differing"] == []
-    assert result["compared"] > 1000 and result["resources"] > 100  # resources, inputs and outputs
-    assert result["strings"] == result["compared"]  # every one took the postponed-annotation path
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_every_class_of_the_plans_services_gets_the_types_of_an_ordinary_import() -> None:
+    ordinary, loaded = _child("ordinary"), _child("loader")
+    assert loaded["strings"] == len(loaded["answers"])  # ours from postponed annotations, every class
+    assert ordinary["strings"] < len(ordinary["answers"]) / 10  # the SDK's mostly from evaluated ones
+    assert set(loaded["answers"]) == set(ordinary["answers"])
+    differing = [name for name, hints in ordinary["answers"].items() if loaded["answers"][name] != hints]
+    assert differing == []
+    assert sum(name.startswith("resource:") for name in ordinary["answers"]) > 50
+    assert len(ordinary["answers"]) > 500  # resources, their Args, and the nested input and output types
