@@ -190,6 +190,8 @@ def _run(rec: Recorder, event: object) -> object:
 def run_scenarios(kind: str, pf: PlannedFunction, monkeypatch: pytest.MonkeyPatch) -> list[AuthzRequest]:
     assert pf.region == REGION and pf.environment["FRONT_DOOR_KIND"] == kind
     monkeypatch.setattr("time.sleep", lambda seconds: None)  # retry back-offs: the calls matter, not the wait
+    # The handler's own back-off bound time.sleep at import (``_sleep``): patching time.sleep misses it.
+    monkeypatch.setattr(rollback, "_sleep", lambda seconds: None)
     overrides, names = BUILDERS[kind](pf)
     parameter = next(p for p in pf.plan.of_type("aws:ssm/parameter:Parameter")
                      if p.inputs["name"] == pf.environment["RECORD_PARAMETER"])

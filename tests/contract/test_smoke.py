@@ -43,7 +43,8 @@ class Ok(BaseHTTPRequestHandler):
 @pytest.fixture
 def green() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # A short poll: shutdown() waits out serve_forever's poll interval (0.5 s by default) per test.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()

@@ -20,7 +20,6 @@ import socket
 import ssl
 import struct
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,7 +56,9 @@ def _certificate(directory: Path) -> tuple[Path, Path]:
 
 
 class App(http.server.ThreadingHTTPServer):
-    """Answers each POST with the next scripted reply: a status, "timeout", or "reset"."""
+    """Answers each POST with the next scripted reply: a status, "timeout", or "reset".
+
+    One server serves the whole module; ``reset`` gives each test an empty script and request log."""
 
     daemon_threads = True
 
@@ -66,6 +67,11 @@ class App(http.server.ThreadingHTTPServer):
         self.socket = context.wrap_socket(self.socket, server_side=True)
         self.script: list[int | str] = []
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.released = threading.Event()  # set when the test ends: a "timeout" reply stops waiting
+
+    def reset(self) -> None:
+        self.script, self.requests = [], []
+        self.released.clear()
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -79,7 +85,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.server.requests.append((self.path, dict(self.headers), body))
         reply = self.server.script.pop(0)
         if reply == "timeout":
-            time.sleep(1.5)  # longer than HTTP_TIMEOUT_SECONDS below
+            # No answer before the test is over, so longer than any client timeout (no fixed sleep).
+            self.server.released.wait(30)
             return
         if reply == "reset":  # RST instead of an answer: SO_LINGER on, zero seconds
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -104,12 +111,23 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, ssl.S
     return server, ssl.create_default_context(cafile=str(cert))
 
 
-@pytest.fixture
-def app(tls: tuple[ssl.SSLContext, ssl.SSLContext], monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    server_ctx, client_ctx = tls
-    server = App(server_ctx)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+@pytest.fixture(scope="module")
+def server(tls: tuple[ssl.SSLContext, ssl.SSLContext]) -> Iterator[App]:
+    """One HTTPS server for the module: starting and stopping one per test cost 0.5 s each
+    (``shutdown`` waits out ``serve_forever``'s poll interval, 0.5 s by default)."""
+    server = App(tls[0])
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
+    yield server
+    server.released.set()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def app(server: App, tls: tuple[ssl.SSLContext, ssl.SSLContext], monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
+    client_ctx = tls[1]
+    server.reset()
     # The handler's own opener, with only the trust store swapped for the throwaway certificate.
     monkeypatch.setattr(ingest, "_OPENER", urllib.request.build_opener(
         ingest._NoRedirect, urllib.request.HTTPSHandler(context=client_ctx)))
@@ -119,8 +137,7 @@ def app(tls: tuple[ssl.SSLContext, ssl.SSLContext], monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("HTTP_TIMEOUT_SECONDS", "0.5")
     monkeypatch.setattr(ingest, "_api_key", None)
     yield server
-    server.shutdown()
-    server.server_close()
+    server.released.set()  # a "timeout" reply still waiting ends now
 
 
 class Secrets:
@@ -211,7 +228,9 @@ def test_a_failed_dead_letter_send_is_retried(app: App) -> None:
 
 
 @pytest.mark.parametrize("reply", ["timeout", "reset"])
-def test_socket_timeout_and_reset_are_retried(app: App, reply: str) -> None:
+def test_socket_timeout_and_reset_are_retried(app: App, reply: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The "timeout" reply never answers while the test runs: a shorter client timeout proves the same.
+    monkeypatch.setenv("HTTP_TIMEOUT_SECONDS", "0.25")
     outcome = run(app, reply)
     assert isinstance(outcome, ingest.RetryableError)
 

@@ -43,15 +43,22 @@ class Green(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def green() -> Iterator[str]:
+@pytest.fixture(scope="module")
+def green_server() -> Iterator[str]:
+    """One server for the module: one per test cost 0.5 s each at teardown (``shutdown`` waits out
+    ``serve_forever``'s poll interval, 0.5 s by default)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), Green)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    Green.seen = []
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def green(green_server: str) -> str:
+    Green.seen = []  # each test sees only its own requests
+    return green_server
 
 
 def check(name: str, path: str, status: int = 200, budget: int = 2000, method: str = "GET") -> dict[str, Any]:

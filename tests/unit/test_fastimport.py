@@ -10,15 +10,17 @@ is keyed so that a changed source or a missing entry falls back to the ordinary 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from cutover.plan import fastimport
+from tests import conftest
 from tests.conftest import PROFILES, ROOT, planned
 
 
@@ -40,13 +42,16 @@ def _stable(value: Any) -> str:
     return f"{type(value).__name__}({path})" if path is not None else type(value).__name__
 
 
+# The child imports only what a plan imports (not this module: pytest, moto and hypothesis through
+# tests.conftest cost a third of a second), so ``_stable`` is handed to it as source.
 _CHILD = """
 import dataclasses, json, sys
 from cutover.plan import fastimport
 assert fastimport.install(cache=__import__("pathlib").Path(sys.argv[1]))
 from cutover.plan.engine import run_program
 from cutover.plan.project import load_stack
-from tests.unit.test_fastimport import _stable
+from typing import Any
+_STABLE
 out = {}
 for profile in sys.argv[2:]:
     plan = run_program(load_stack("prod", sets=[f"profile={profile}"]))
@@ -54,21 +59,39 @@ for profile in sys.argv[2:]:
 assert any(type(f).__name__ == "_Finder" for f in sys.meta_path)
 out["compiled"] = fastimport.missed
 print(json.dumps(out))
-"""
+""".replace("_STABLE\n", inspect.getsource(_stable))
 
 
-@pytest.fixture(scope="module")
-def with_loader() -> dict[str, Any]:
-    cache = fastimport.cache_dir()  # the plan command's own cache: current entries are not compiled again
-    for profile in PROFILES:  # the ordinary plans (shared with the tests below) import what a plan needs
-        planned("prod", f"profile={profile}")
-    # First run fills the cache (modules it misses load the ordinary way), second runs from it.
-    fastimport.compile_modules(_sdk_modules(), cache)
+def _run_child(cache: Path) -> dict[str, Any]:
     done = subprocess.run([sys.executable, "-c", _CHILD, str(cache), *PROFILES], cwd=ROOT, capture_output=True,
                           text=True, check=False, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def _with_loader() -> dict[str, Any]:
+    cache = fastimport.cache_dir()  # the plan command's own cache: current entries are not compiled again
+    for profile in PROFILES:  # the ordinary plans (shared with the tests below) import what a plan needs
+        planned("prod", f"profile={profile}")
+    fastimport.compile_modules(_sdk_modules(), cache)
+    result = _run_child(cache)
+    if result["compiled"]:
+        # This process may hold plans another xdist worker computed (tests.conftest shares them), so
+        # it need not have imported every module a plan needs: compile what the child missed, and
+        # the second run must then load every one of them from the cache (asserted below).
+        fastimport.compile_modules(result["compiled"], cache)
+        result = _run_child(cache)
+    return result
+
+
+@pytest.fixture(scope="module")
+def with_loader() -> dict[str, Any]:
+    """The plans made under the loader, in a child process: computed once per session even when
+    xdist runs this module's tests on both workers (through the session's shared plan cache)."""
+    shared = conftest._plan_cache
+    key = ("fastimport-child", *PROFILES)
+    return cast(dict[str, Any], shared.get_or_plan(key, _with_loader) if shared else _with_loader())  # type: ignore[arg-type]
 
 
 def _sdk_modules() -> list[str]:
@@ -152,9 +175,9 @@ def _package(root: Path, name: str, files: dict[str, str]) -> None:
 
 
 def test_a_package_imports_its_star_modules_on_first_use(tmp_path: Path) -> None:
-    """The generated package shape (``from .module import *`` per resource, ``_inputs`` and ``outputs``
-    eager): each name resolves to the object the star import would bind, a later module winning a clash
-    as it would, and a module loads only when one of its names is first read."""
+    """The generated package shape (``from .module import *`` per resource and for ``_inputs``; ``outputs``
+    imported as a module): each name resolves to the object the star import would bind, a later module
+    winning a clash as it would, and a module loads only when one of its names is first read."""
     _package(tmp_path, "lazypkg", {
         "__init__.py": "from .alpha import *\nfrom .beta import *\nfrom ._inputs import *\nfrom . import outputs\n",
         "alpha.py": "__all__ = ['Alpha', 'Shared']\nclass Alpha: pass\nShared = 'alpha'\n",
@@ -170,9 +193,10 @@ def test_a_package_imports_its_star_modules_on_first_use(tmp_path: Path) -> None
         assert fastimport.compile_modules(["lazypkg", "lazypkg.alpha", "lazypkg.beta", "lazypkg._inputs",
                                            "lazypkg.outputs"], cache) == 5
         pkg = __import__("lazypkg")
-        assert "lazypkg._inputs" in sys.modules and "lazypkg.outputs" in sys.modules  # eager, as generated
-        assert "lazypkg.alpha" not in sys.modules and "lazypkg.beta" not in sys.modules
+        assert "lazypkg.outputs" in sys.modules  # `from . import outputs` stays as generated
+        assert not {"lazypkg._inputs", "lazypkg.alpha", "lazypkg.beta"} & set(sys.modules)
         assert pkg.AlphaArgs.__name__ == "AlphaArgs"
+        assert pkg.AlphaArgs is sys.modules["lazypkg._inputs"].AlphaArgs
         assert pkg.Alpha is sys.modules["lazypkg.alpha"].Alpha
         assert "lazypkg.beta" not in sys.modules
         assert pkg.Shared == "beta"  # the later star import wins, as it does eagerly
