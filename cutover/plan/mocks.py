@@ -9,7 +9,7 @@ invoke nobody planned for.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from google.protobuf import struct_pb2
@@ -457,8 +457,8 @@ class RecordingMonitor(MockMonitor):
             resource_id=request.importId, custom=request.custom or False,
             transforms=_resolve_callbacks(request.transforms)))
         struct = _plain_struct(state)
-        if struct is None:
-            struct = _sync_await(rpc.serialize_properties(state, {}))
+        if struct is None:  # an asset or archive: the SDK's serializer, run to completion right here
+            struct = _run_now(rpc.serialize_properties(state, {})) or _sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, rid, state)  # type: ignore[arg-type]  # as the SDK's
         self._record(request, urn, inputs, dict(state), rid)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=rid or "", object=struct)  # unset id reads ""
@@ -527,6 +527,21 @@ def _plain_values(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain_values(v) for v in value]
     return value
+
+
+def _run_now(coroutine: Coroutine[Any, Any, struct_pb2.Struct]) -> struct_pb2.Struct | None:
+    """The coroutine's result if it completes without waiting for the event loop, else None (closed).
+
+    The mocks' answer holds no Output, so serializing it never waits; running it here rather than with
+    ``_sync_await`` (which pumps the running loop from inside this registration, and so may start other
+    registrations that pump it again) keeps a large stack from nesting one registration per level
+    until Python's recursion limit ends it (``make bench``'s 200 services did)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    return None
 
 
 _SCALARS = (str, bool, int, float)

@@ -126,3 +126,31 @@ def test_contains_unknowns_on_shared_and_cyclic_values_answers_as_the_sdk() -> N
 def test_the_run_restores_the_sdk_function() -> None:
     run_program(load_stack("dev", sets=["profile=pos-serverless"]))
     assert rpc.contains_unknowns is _SDK_CONTAINS_UNKNOWNS
+
+
+def test_an_asset_answer_never_pumps_the_running_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lambda code (an asset archive) is serialized by the SDK's serializer run to completion in place:
+    pumping the loop from inside a registration nested one registration per level, and 200 functions
+    reached the recursion limit (the plan then waited forever)."""
+    from cutover.plan import mocks
+
+    def refuse(_: Any) -> Any:
+        raise AssertionError("the loop was pumped from inside a registration")
+
+    monkeypatch.setattr(mocks, "_sync_await", refuse)
+    plan = run_program(load_stack("prod", sets=["profile=pos-serverless"]))
+    assert any(r.type == "aws:lambda/function:Function" for r in plan.resources)
+
+
+def test_run_now_returns_a_finished_result_and_refuses_one_that_must_wait() -> None:
+    from cutover.plan.mocks import _run_now
+
+    async def done() -> Any:
+        return 42
+
+    async def waits() -> Any:
+        await asyncio.sleep(0)
+        return 1
+
+    assert _run_now(done()) == 42
+    assert _run_now(waits()) is None
