@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cutover.plan import fastimport
+from tests.unit.test_fastimport_typeddict import loaded_with_loader
 
 PACKAGE = {
     "__init__.py": "from ._inputs import *\nfrom .thing import *\nfrom . import outputs\n",
@@ -90,16 +91,10 @@ def test_the_provider_modules_the_plans_use_keep_every_name(tmp_path: Path) -> N
     code, is a class with the name, qualified name, properties and docstring of an ordinary import (the
     plans themselves are compared both ways by test_fastimport)."""
     for service, stem in [(s, m) for s in ("lambda_", "apigatewayv2") for m in ("_inputs", "outputs")]:
-        ordinary = importlib.import_module(f"pulumi_aws.{service}.{stem}")
-        fastimport.compile_into_cache(ordinary.__name__, str(ordinary.__file__), tmp_path)
-        code = fastimport.cached_code(ordinary.__name__, str(ordinary.__file__), tmp_path)
-        assert code is not None
-        namespace = {"__name__": ordinary.__name__, "__package__": f"pulumi_aws.{service}",
-                     "__file__": ordinary.__file__}
-        exec(code, namespace)
-        lazy = namespace["__getattr__"]
+        ordinary, loaded = loaded_with_loader(f"pulumi_aws.{service}.{stem}", tmp_path)
+        lazy = vars(loaded)["__getattr__"]
         for name in ordinary.__all__:
-            a, b = getattr(ordinary, name), lazy(name)  # type: ignore[operator]
+            a, b = getattr(ordinary, name), lazy(name)
             assert (b.__name__, b.__qualname__, b.__doc__) == (a.__name__, a.__qualname__, a.__doc__), name
             assert [k for k, v in vars(b).items() if isinstance(v, property)] == \
                    [k for k, v in vars(a).items() if isinstance(v, property)], name

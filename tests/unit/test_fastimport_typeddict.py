@@ -17,22 +17,23 @@ from cutover.plan import fastimport
 PACKAGES = ("lambda_", "sqs", "iam", "cloudwatch", "apigatewayv2")
 
 
-def _loaded_with_loader(package: str, tmp_path: Path) -> tuple[ModuleType, ModuleType]:
-    ordinary = importlib.import_module(f"pulumi_aws.{package}._inputs")
+def loaded_with_loader(name: str, tmp_path: Path) -> tuple[ModuleType, ModuleType]:
+    """(the module as an ordinary import made it, a fresh module run from the plan loader's cached code)."""
+    ordinary = importlib.import_module(name)
     assert "_cutover_typeddict_fields" not in vars(ordinary)  # really the ordinary import
     source = Path(str(ordinary.__file__))
     fastimport.compile_into_cache(ordinary.__name__, str(source), tmp_path)
     code = fastimport.cached_code(ordinary.__name__, str(source), tmp_path)
     assert code is not None
     module = ModuleType(ordinary.__name__)
-    module.__package__, module.__file__ = f"pulumi_aws.{package}", str(source)
+    module.__package__, module.__file__ = name.rpartition(".")[0], str(source)
     exec(code, module.__dict__)
     return ordinary, module
 
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_typeddicts_look_as_an_ordinary_import_makes_them(package: str, tmp_path: Path) -> None:
-    ordinary, loaded = _loaded_with_loader(package, tmp_path)
+    ordinary, loaded = loaded_with_loader(f"pulumi_aws.{package}._inputs", tmp_path)
     checked = 0
     for name in ordinary.__all__:
         a, b = getattr(ordinary, name), getattr(loaded, name)
