@@ -31,7 +31,7 @@ path (``cutover:retire``) removes a color, which the caller expresses by passing
 
 from __future__ import annotations
 
-import functools
+import bisect
 import hashlib
 import ipaddress
 import re
@@ -168,28 +168,61 @@ def alb_path_pattern(path: str) -> str:
     return "/".join("*" if seg.startswith("{") and seg.endswith("}") else seg for seg in path.split("/"))
 
 
-@functools.lru_cache(maxsize=4096)
+def _literal_ends_clash(a: str, b: str) -> bool:
+    """Whether the characters every match of ``a`` and of ``b`` must start (or end) with already differ.
+
+    Before its first ``*`` a pattern fixes each position of a matching path (``?`` fixes only that there is
+    a character); so does the part after its last ``*``, counted from the end. Two literals that differ at
+    a position both fix rule any common path out. Most pairs of distinct routes end here, which keeps the
+    pairwise check of a large profile cheap; the search below decides the rest."""
+    star_a, star_b = a.find("*"), b.find("*")
+    if star_a < 0 and star_b < 0 and len(a) != len(b):
+        return True  # no * in either: a path matching both has exactly len(a) == len(b) characters
+    head = min(star_a if star_a >= 0 else len(a), star_b if star_b >= 0 else len(b))
+    for x, y in zip(a[:head], b[:head], strict=True):
+        if x != y and x != "?" and y != "?":
+            return True
+    tail = min(len(a) - 1 - a.rfind("*") if star_a >= 0 else len(a),
+               len(b) - 1 - b.rfind("*") if star_b >= 0 else len(b))
+    for x, y in zip(reversed(a[len(a) - tail:]), reversed(b[len(b) - tail:]), strict=True):
+        if x != y and x != "?" and y != "?":
+            return True
+    return False
+
+
 def patterns_overlap(a: str, b: str) -> bool:
-    """Whether some request path matches both ALB patterns (``*`` any string, ``?`` one character)."""
+    """Whether some request path matches both ALB patterns (``*`` any string, ``?`` one character).
 
-    @functools.cache
-    def go(i: int, j: int) -> bool:
-        if i == len(a) and j == len(b):
+    A search over pairs of positions (i in ``a``, j in ``b``) that a common path can reach; it reaches
+    (len(a), len(b)) exactly when such a path exists. Iterative, so a long pattern never meets the
+    recursion limit, and free of closures (a self-referencing closure per call was a garbage cycle)."""
+    if _literal_ends_clash(a, b):
+        return False
+    la, lb = len(a), len(b)
+    seen = {(0, 0)}
+    todo = [(0, 0)]
+    while todo:
+        i, j = todo.pop()
+        if i == la and j == lb:
             return True
-        if i < len(a) and a[i] == "*" and go(i + 1, j):  # a's * matches nothing more
-            return True
-        if j < len(b) and b[j] == "*" and go(i, j + 1):
-            return True
-        if i == len(a) or j == len(b):
-            return False
-        x, y = a[i], b[j]
-        if x == "*":  # a's * takes the character b's head produces
-            return go(i, j + 1) if y != "*" else False
-        if y == "*":
-            return go(i + 1, j)
-        return (x == y or "?" in (x, y)) and go(i + 1, j + 1)
-
-    return go(0, 0)
+        steps = []
+        if i < la and a[i] == "*":
+            steps.append((i + 1, j))  # a's * matches nothing more
+        if j < lb and b[j] == "*":
+            steps.append((i, j + 1))  # b's * matches nothing more
+        if i < la and j < lb:
+            x, y = a[i], b[j]
+            if x == "*" and y != "*":
+                steps.append((i, j + 1))  # a's * takes the character b's head produces
+            elif y == "*" and x != "*":
+                steps.append((i + 1, j))
+            elif x != "*" and (x == y or "?" in (x, y)):
+                steps.append((i + 1, j + 1))
+        for step in steps:
+            if step not in seen:
+                seen.add(step)
+                todo.append(step)
+    return False
 
 
 def _block(service: str) -> int:
@@ -241,16 +274,35 @@ def alb_rule_plan(services: Mapping[str, Sequence[str]]) -> list[RulePlan]:
 
 def check_overlaps(patterns: Mapping[str, Sequence[str]]) -> None:
     """ALB picks the first matching rule by priority, not the most specific route as API Gateway
-    does, and matches paths only (not methods): two services must never match the same request."""
+    does, and matches paths only (not methods): two services must never match the same request.
+
+    Two patterns can only share a path if the literal text before their first wildcard agrees, so one
+    such head is a prefix of the other: sorted by head, a pattern's candidates are the run of heads that
+    start with its own, and a profile at ALB's rule limit is not compared pair by pair. The clash
+    reported is the first in the order of services by name, then of their routes."""
     names = sorted(patterns)
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            for pa in patterns[a]:
-                clash = next((pb for pb in patterns[b] if patterns_overlap(pa, pb)), None)
-                if clash is not None:
-                    raise ComponentError(f"services.{b}.routes", f"the alb front door routes green by path, and "
-                                         f"{a}'s {pa!r} and {b}'s {clash!r} can match the same request",
-                                         "routes whose paths no other service's routes can match")
+    rank = {name: n for n, name in enumerate(names)}
+    entries = sorted((_head(p), rank[svc], k, p) for svc in names for k, p in enumerate(patterns[svc]))
+    heads = [e[0] for e in entries]
+    clashes = []
+    for head, svc, k, pattern in entries:
+        for other_head, other, m, candidate in entries[bisect.bisect_left(heads, head):]:
+            if not other_head.startswith(head):
+                break
+            if other != svc and patterns_overlap(pattern, candidate):
+                (a, i, pa), (b, j, pb) = sorted(((svc, k, pattern), (other, m, candidate)))
+                clashes.append((a, b, i, j, pa, pb))  # the order of the pairwise loop: services, then routes
+    if clashes:
+        a, b, _, _, pa, pb = min(clashes)
+        raise ComponentError(f"services.{names[b]}.routes", f"the alb front door routes green by path, and "
+                             f"{names[a]}'s {pa!r} and {names[b]}'s {pb!r} can match the same request",
+                             "routes whose paths no other service's routes can match")
+
+
+def _head(pattern: str) -> str:
+    """The literal text of ``pattern`` before its first wildcard (``*`` or ``?``)."""
+    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
+    return pattern[:cut]
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,9 @@ registered at 0 and 100; a retired color is absent; ALB, Lambda target and Route
 
 from __future__ import annotations
 
+import gc
+import itertools
+import re
 from typing import Any
 
 import pytest
@@ -20,6 +23,7 @@ from components.front_door import (
     alb_path_pattern,
     alb_rule_plan,
     alias_weights,
+    check_overlaps,
     patterns_overlap,
     record_type,
 )
@@ -269,6 +273,58 @@ def test_route_paths_become_alb_path_patterns() -> None:
 def test_patterns_overlap_like_alb_matches(a: str, b: str, overlap: bool) -> None:
     """ALB path patterns: * matches 0 or more characters, ? exactly one (pulumi_aws ListenerRule docs)."""
     assert patterns_overlap(a, b) is overlap and patterns_overlap(b, a) is overlap
+
+
+def _common_path(a: str, b: str) -> bool:
+    """Brute force: is some path over the patterns' own characters (plus one other) matched by both?
+
+    A common path, if any, needs no character the patterns do not name (``?`` against ``?`` takes any,
+    here ``z``) and no more characters than the two patterns have together, since every character of it
+    is some pattern's literal or ``?``. Matching is ALB's: ``*`` any string, ``?`` exactly one character."""
+    def regex(p: str) -> re.Pattern[str]:
+        return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in p), re.S)
+
+    ra, rb = regex(a), regex(b)
+    alphabet = sorted(set(a + b) - {"*", "?"} | {"z"})
+    return any(ra.fullmatch(path) and rb.fullmatch(path)
+               for n in range(len(a) + len(b) + 1) for path in map("".join, itertools.product(alphabet, repeat=n)))
+
+
+@settings(max_examples=150)
+@given(st.text("ab/*?", max_size=3), st.text("ab/*?", max_size=3))
+def test_patterns_overlap_exactly_when_a_path_matches_both(a: str, b: str) -> None:
+    assert patterns_overlap(a, b) is _common_path(a, b)
+
+
+@settings(max_examples=80)
+@given(st.dictionaries(st.sampled_from("abc"), st.lists(st.text("/xy*", min_size=1, max_size=4), min_size=1,
+                                                         max_size=3, unique=True), min_size=1, max_size=3))
+def test_the_overlap_check_reports_the_first_clash_of_every_pair(patterns: dict[str, list[str]]) -> None:
+    """Against the plain pairwise loop: services by name, then each one's routes in order."""
+    names = sorted(patterns)
+    expected = next(((a, pa, b, pb) for i, a in enumerate(names) for b in names[i + 1:] for pa in patterns[a]
+                     for pb in patterns[b] if patterns_overlap(pa, pb)), None)
+    if expected is None:
+        check_overlaps(patterns)
+        return
+    a, pa, b, pb = expected
+    with pytest.raises(ComponentError) as err:
+        check_overlaps(patterns)
+    assert err.value.key == f"services.{b}.routes" and f"{a}'s {pa!r} and {b}'s {pb!r}" in str(err.value)
+
+
+def test_many_services_are_checked_pairwise_without_a_garbage_cycle_per_pair() -> None:
+    """A profile at ALB's rule limit compares about 10^5 pattern pairs; each comparison must leave nothing
+    for the cycle collector (a recursive closure per call once left millions of objects behind)."""
+    services = {f"s{i}": tuple(f"/s{i}/p{j}/{{id}}" for j in range(10)) for i in range(40)}
+    gc.collect(0)  # what is young now moves on: the next young collection sees only the check's objects
+    gc.disable()
+    try:
+        plans = alb_rule_plan(services)
+        assert gc.collect(0) == 0
+    finally:
+        gc.enable()
+    assert len(plans) == 80
 
 
 def test_rules_respect_alb_per_rule_limits_and_priorities_are_unique() -> None:
