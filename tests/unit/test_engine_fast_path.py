@@ -10,8 +10,12 @@ records.
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from typing import Any, ClassVar
 
+import pulumi
+import pulumi_aws as aws
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,7 +24,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
 from cutover.plan import engine
-from cutover.plan.engine import InlineExecutorLoop, run_program
+from cutover.plan.engine import InlineExecutorLoop, run_callable, run_program
 from cutover.plan.mocks import RecordingMonitor, _plain_struct
 from cutover.plan.project import load_stack
 
@@ -126,6 +130,40 @@ def test_contains_unknowns_on_shared_and_cyclic_values_answers_as_the_sdk() -> N
 def test_the_run_restores_the_sdk_function() -> None:
     run_program(load_stack("dev", sets=["profile=pos-serverless"]))
     assert rpc.contains_unknowns is _SDK_CONTAINS_UNKNOWNS
+
+
+def test_the_run_restores_the_sdk_construction_calls() -> None:
+    import pulumi.resource as sdk_resource
+    before = {name: getattr(sdk_resource, name) for name in engine._CONSTRUCTION_CALLS}
+    run_callable(lambda: None)
+    assert {name: getattr(sdk_resource, name) for name in engine._CONSTRUCTION_CALLS} == before
+
+
+def test_the_next_run_frees_a_runs_resources_without_the_cycle_collector() -> None:
+    """A resource and its outputs form cycles (output -> its resources -> the resource -> the output); the
+    next run breaks them, so reference counting alone frees the previous run."""
+    made: list[Any] = []
+
+    def build() -> None:
+        bucket = aws.s3.Bucket("probe")
+        parent = pulumi.ComponentResource("test:index:Probe", "parent")
+        child = aws.sqs.Queue("child", opts=pulumi.ResourceOptions(parent=parent))
+        made.extend(weakref.ref(r) for r in (bucket, parent, child))
+        made.append(bucket.arn)
+
+    gc.collect()
+    gc.disable()  # nothing below may rely on the cycle collector
+    try:
+        run_callable(build)
+        arn = made.pop()
+        assert all(ref() is not None for ref in made)  # readable after its own run, outputs included
+        value = asyncio.get_event_loop().run_until_complete(arn.future())
+        assert value and value.startswith("arn:aws:s3:::")
+        del arn  # a held output holds its resource: that is a reference, not a cycle
+        run_callable(lambda: None)
+        assert [ref() for ref in made] == [None, None, None]
+    finally:
+        gc.enable()
 
 
 def test_an_asset_answer_never_pumps_the_running_loop(monkeypatch: pytest.MonkeyPatch) -> None:
