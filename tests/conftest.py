@@ -1,8 +1,8 @@
 """Shared fixtures: run the real program or a component under the mocked engine.
 
 Each run starts from fresh mocks and a fresh root stack, so no state leaks between tests. Stack
-plans are deterministic, so ``planned`` computes each configuration once per session and shares it
-between the xdist workers (``SessionPlanCache``) to keep the suite fast.
+plans are deterministic, so ``planned`` and ``plan_of`` compute each configuration once per session
+and share it between the xdist workers (``SessionPlanCache``) to keep the suite fast.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pickle
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -39,7 +39,7 @@ for extra in (ROOT, ROOT / "policy"):
 
 from cutover.plan.engine import run_callable, run_program  # noqa: E402
 from cutover.plan.model import Plan  # noqa: E402
-from cutover.plan.project import load_stack  # noqa: E402
+from cutover.plan.project import StackSettings, load_stack  # noqa: E402
 
 # moto (the AWS API fake the handler and contract tests run against), configured for speed without
 # changing what any test sees (moto's own settings, moto/settings.py and moto/core/config.py):
@@ -160,14 +160,34 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def planned(stack: str, *sets: str) -> Plan:
     """The plan of ``Pulumi.<stack>.yaml`` with ``--set`` style overrides, e.g. ``profile=yoga-serverless``.
 
-    Planned once per session for all workers (``SessionPlanCache``) and once per worker in memory:
-    tests must treat the plan as read-only, as they always have.
+    Planned once per session for all workers (``plan_of``) and once per worker in memory: tests must
+    treat the plan as read-only, as they always have.
     """
+    return plan_of(load_stack(stack, sets=list(sets)))
 
-    def compute() -> Plan:
-        return run_program(load_stack(stack, sets=list(sets)))
 
-    return _plan_cache.get_or_plan((stack, *sets), compute) if _plan_cache else compute()
+_PLANS: dict[tuple[str, ...], Plan] = {}  # this worker's plans by what the program reads, latest last
+_PLANS_KEPT = 64
+
+
+def plan_of(settings: StackSettings, ssm_parameters: Mapping[str, str] | None = None) -> Plan:
+    """The plan of resolved stack settings and the SSM parameters the program reads (records, receipts).
+
+    Keyed by everything a run reads (``run_program``'s arguments), not by how a test spelled it: the
+    overrides ``greenWeight=0`` and none at all resolve to one configuration and share one plan.
+    """
+    key = (settings.project, settings.stack, json.dumps(settings.engine_config(), sort_keys=True),
+           json.dumps(sorted(settings.secret_keys)), json.dumps(sorted((ssm_parameters or {}).items())))
+    plan = _PLANS.pop(key, None)
+    if plan is None:
+        def compute() -> Plan:
+            return run_program(settings, ssm_parameters=ssm_parameters)
+
+        plan = _plan_cache.get_or_plan(key, compute) if _plan_cache else compute()
+    _PLANS[key] = plan
+    while len(_PLANS) > _PLANS_KEPT:
+        del _PLANS[next(iter(_PLANS))]
+    return plan
 
 
 def plan_components(fn: Callable[[], None], **kwargs: object) -> Plan:

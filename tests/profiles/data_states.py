@@ -13,10 +13,10 @@ from typing import Any
 
 import yaml
 
-from cutover.plan.engine import run_program
 from cutover.plan.model import Plan
 from cutover.plan.project import load_stack
 from functions.verifier.receipt import Receipt, TableResult, encode_receipt
+from tests.conftest import plan_of
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITER_SINCE = "2026-03-01T02:00:00Z"  # blue stopped writing (the freeze before the flip)
@@ -67,7 +67,7 @@ def evidence(profile: str, stack: str, *, writer: str | None = None, **receipt_a
 
 
 def planned_with(stack: str, profile: str, *sets: str, ssm: dict[str, str] | None = None) -> Plan:
-    return run_program(load_stack(stack, sets=[f"profile={profile}", *sets]), ssm_parameters=ssm or {})
+    return plan_of(load_stack(stack, sets=[f"profile={profile}", *sets]), ssm or {})
 
 
 def planned_retired(stack: str, profile: str, *sets: str) -> Plan:

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from cutover.plan.engine import ProgramError, run_program
+from cutover.plan.engine import ProgramError
 from cutover.plan.project import load_stack
+from tests.conftest import plan_of
 
 RECORD = {"state": "rolled-back", "id": "3f2a9c0d1e2f3a4b5c6d7e8f90a1b2c3", "at": "2026-11-23T02:00:00Z",
           "alarm": "yoga-prod-rollback", "reason": "Threshold Crossed", "frontDoor": "alb", "previousGreenShare": 25}
@@ -19,8 +20,7 @@ EXTRA = {"waiterix-serverless": ("overrides.traffic.stableVersions.api=7",)}
 
 def plan(profile: str, *sets: str, record: dict[str, object] | str | None = RECORD) -> object:
     params = {} if record is None else {PARAM[profile]: record if isinstance(record, str) else json.dumps(record)}
-    return run_program(load_stack("prod", sets=[f"profile={profile}", *EXTRA.get(profile, ()), *sets]),
-                       ssm_parameters=params)
+    return plan_of(load_stack("prod", sets=[f"profile={profile}", *EXTRA.get(profile, ()), *sets]), params)
 
 
 @pytest.mark.parametrize("profile", sorted(PARAM))
