@@ -37,7 +37,7 @@ for extra in (ROOT, ROOT / "policy"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from cutover.plan.engine import run_callable, run_program  # noqa: E402
+from cutover.plan.engine import release_previous_run, run_callable, run_program  # noqa: E402
 from cutover.plan.model import Plan  # noqa: E402
 from cutover.plan.project import StackSettings, load_stack  # noqa: E402
 
@@ -150,10 +150,22 @@ def pytest_configure_node(node: Any) -> None:  # xdist: runs in the controller f
     node.workerinput[PLAN_CACHE_OPTION] = str(node.config.stash[_CACHE_DIR])
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's unraisable-exception plugin unconfigures
 def pytest_unconfigure(config: pytest.Config) -> None:
     directory = config.stash.get(_CACHE_DIR, None)
     if directory is not None:
         shutil.rmtree(directory, ignore_errors=True)
+    # As the session ends, pytest's unraisable-exception check runs two full collections (one as it
+    # unconfigures, one at cleanup) so that the finalizers of any cyclic garbage run and what they raise is
+    # reported. In a worker each pass walks about a million long-lived objects (the provider SDK's modules,
+    # moto's service models) for over a second. One pass here does that job: finalizers run now and the
+    # plugin still reports what they raised; what survives it is alive, so freezing it (it is never freed
+    # before the process exits anyway) makes the plugin's own passes cheap.
+    planned.cache_clear()
+    _PLANS.clear()
+    release_previous_run()
+    gc.collect()
+    gc.freeze()
 
 
 @lru_cache(maxsize=64)

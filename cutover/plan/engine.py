@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import os
 import runpy
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,11 +15,13 @@ from typing import Any
 
 import pulumi
 from pulumi import resource as sdk_resource
+from pulumi.output import _OutputData
 from pulumi.runtime import known_types, rpc
 from pulumi.runtime import resource as runtime_resource
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import source_pb2
+from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -93,10 +97,14 @@ def _mocked_run_fast_path() -> Iterator[None]:
     """
     original = getattr(runtime_resource, "_get_stack_trace", None)
     original_unknowns = rpc.contains_unknowns
+    original_transfer = rpc.transfer_properties
+    original_track = pulumi.Output._track
     originals = {name: getattr(sdk_resource, name) for name in _CONSTRUCTION_CALLS}
     if original is not None:
         runtime_resource._get_stack_trace = _no_stack_trace
     rpc.contains_unknowns = contains_unknowns
+    rpc.transfer_properties = transfer_properties
+    pulumi.Output._track = _track_pending  # type: ignore[method-assign,assignment]
     for name, call in originals.items():
         setattr(sdk_resource, name, _noting(call))
     try:
@@ -106,6 +114,8 @@ def _mocked_run_fast_path() -> Iterator[None]:
         for name, call in originals.items():
             setattr(sdk_resource, name, call)
         rpc.contains_unknowns = original_unknowns
+        rpc.transfer_properties = original_transfer
+        pulumi.Output._track = original_track  # type: ignore[method-assign]
         if original is not None:
             runtime_resource._get_stack_trace = original
 
@@ -154,6 +164,66 @@ def contains_unknowns(val: Any, _seen: set[int] | None = None) -> bool:
     if isinstance(val, list):
         return any(contains_unknowns(x, seen) for x in val)
     return False
+
+
+def transfer_properties(res: pulumi.Resource, props: Mapping[str, Any], custom: bool) -> dict[str, Any]:
+    """``pulumi.runtime.rpc.transfer_properties`` (pulumi 3.272.0) with one future per output, the way the
+    SDK's own ``resource_output`` builds a resource's ``urn`` and ``id``.
+
+    The SDK's version gives each output property four futures (value, known, secret, dependencies) and
+    an Output whose task awaits them one by one: a task, its steps and their wake-ups for each of the
+    twenty to sixty properties of every resource, about a third of the callbacks a plan's event loop
+    runs. Here the resolver builds the Output's ``_OutputData`` from the same four values (the same
+    class, so the same normalisation of unknowns) and completes it in one step; a failed resolution
+    raises the same exception to whoever awaits the Output. The output is tracked for the end of the
+    program as ``Output._track`` tracks it (``SETTINGS.outputs``, left there if it fails), but the
+    resolver itself drops it on success instead of a done-callback one turn of the loop later.
+    ``tests/unit/test_engine_fast_path.py`` holds the two against each other.
+    """
+    resolvers: dict[str, Any] = {}
+    tracked, lock = SETTINGS.outputs, SETTINGS.lock  # the set _track would add to now (a context property)
+    for name in props:
+        if name == "urn" or (name == "id" and custom):  # handled by resource_output, as in the SDK
+            continue
+        data: asyncio.Future[_OutputData[Any]] = asyncio.Future()
+        resolvers[name] = functools.partial(_resolve_output, res, data, tracked, lock)
+        output: pulumi.Output[Any] = object.__new__(pulumi.Output)  # as Output._from_data, minus its callback
+        output._data = data
+        with lock:
+            tracked.add(data)
+        res.__dict__[name] = output
+    return resolvers
+
+
+def _resolve_output(res: pulumi.Resource, data: asyncio.Future[_OutputData[Any]], tracked: set[Any],
+                    lock: threading.Lock, value: Any, is_known: bool, is_secret: bool,
+                    deps: set[pulumi.Resource] | None, failed: Exception | None) -> None:
+    """After the bound arguments, the SDK's resolver signature: (value, known, secret, dependencies, exception)."""
+    if failed is not None:
+        data.set_exception(failed)  # stays tracked: the program's end re-raises it
+        return
+    resources = set(deps) if deps else set()
+    resources.add(res)
+    data.set_result(_OutputData(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
+    with lock:
+        tracked.discard(data)
+
+
+def _track_pending(output: pulumi.Output[Any]) -> None:
+    """``Output._track`` for an output whose value is not there yet, or failed.
+
+    ``_track`` adds the output to ``SETTINGS.outputs`` (what the program's end waits for) and a
+    done-callback that takes it out again once it succeeds; for an output that already succeeded (a
+    plain value passed through ``Output.from_input``, a quarter of a plan's outputs) that callback runs
+    on the loop's next turn and leaves nothing behind, so there is nothing to track.
+    """
+    data = output._data
+    if data.done() and not data.cancelled() and data.exception() is None:
+        return
+    _SDK_TRACK(output)
+
+
+_SDK_TRACK = pulumi.Output._track
 
 
 @contextmanager

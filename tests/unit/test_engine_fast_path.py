@@ -19,9 +19,10 @@ import pulumi_aws as aws
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pulumi.output import Unknown
+from pulumi.output import Unknown, _OutputData
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import SETTINGS
 
 from cutover.plan import engine
 from cutover.plan.engine import InlineExecutorLoop, run_callable, run_program
@@ -29,6 +30,8 @@ from cutover.plan.mocks import RecordingMonitor, _plain_struct
 from cutover.plan.project import load_stack
 
 _SDK_CONTAINS_UNKNOWNS = rpc.contains_unknowns  # as imported, before any run patches it
+_SDK_TRANSFER_PROPERTIES = rpc.transfer_properties
+_SDK_TRACK = pulumi.Output._track
 
 
 class _BothMonitors(RecordingMonitor):
@@ -111,6 +114,48 @@ _values = st.recursive(
     max_leaves=12)
 
 
+def _tracked_after_a_turn(track: Any, data: asyncio.Future[Any], settle: Any) -> bool:
+    """Whether an output over ``data``, tracked by ``track``, is left in ``SETTINGS.outputs`` once ``settle``
+    (resolving ``data`` or not) has run and the loop has turned."""
+    output: pulumi.Output[Any] = object.__new__(pulumi.Output)
+    output._data = data
+    track(output)
+    settle(data)
+    engine._LOOP[0].run_until_complete(asyncio.sleep(0))
+    return data in SETTINGS.outputs
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("done", "nothing"), ("failed", "nothing"), ("cancelled", "nothing"),
+    ("pending", "done"), ("pending", "failed"), ("pending", "cancelled"), ("pending", "nothing"),
+])
+def test_tracking_leaves_what_the_sdks_leaves_for_the_programs_end(before: str, after: str) -> None:
+    """``_track_pending`` skips an output that already has its value; whatever the state of an output when
+    it is made and whatever happens to it next, what is left for the program's end is what ``_track`` leaves."""
+    def state(data: asyncio.Future[Any], how: str) -> None:
+        if how == "done":
+            data.set_result(_OutputDataOf(1))
+        elif how == "failed":
+            data.set_exception(RuntimeError("engine said no"))
+        elif how == "cancelled":
+            data.cancel()
+
+    engine._use_inline_loop()
+    tracked = set(SETTINGS.outputs)
+    try:
+        left = []
+        for track in (engine._track_pending, _SDK_TRACK):
+            data: asyncio.Future[Any] = engine._LOOP[0].create_future()
+            state(data, before)
+            left.append(_tracked_after_a_turn(track, data, lambda d: state(d, after)))
+            if data.done() and not data.cancelled():
+                data.exception()  # retrieved: no "never retrieved" warning from the test itself
+    finally:
+        SETTINGS.outputs.intersection_update(tracked)
+    expected = "done" not in (before, after)  # only a successful output is dropped; the end re-raises the rest
+    assert left == [expected, expected]
+
+
 @given(_values)
 def test_contains_unknowns_answers_as_the_sdk(value: Any) -> None:
     assert engine.contains_unknowns(value) == _SDK_CONTAINS_UNKNOWNS(value)
@@ -127,9 +172,73 @@ def test_contains_unknowns_on_shared_and_cyclic_values_answers_as_the_sdk() -> N
     assert engine.contains_unknowns(with_unknown) is True and engine.contains_unknowns(cyclic) is False
 
 
-def test_the_run_restores_the_sdk_function() -> None:
+def test_the_run_restores_the_sdk_functions() -> None:
     run_program(load_stack("dev", sets=["profile=pos-serverless"]))
     assert rpc.contains_unknowns is _SDK_CONTAINS_UNKNOWNS
+    assert rpc.transfer_properties is _SDK_TRANSFER_PROPERTIES
+    assert pulumi.Output._track is _SDK_TRACK
+
+
+def _OutputDataOf(value: Any) -> _OutputData[Any]:  # noqa: N802 (reads like the class it builds)
+    return _OutputData(resources=set(), value=value, is_known=True, is_secret=False)
+
+
+class _Res:
+    """Stands in for a resource: ``transfer_properties`` only sets attributes on it and hashes it."""
+
+
+def _transferred(transfer: Any, props: dict[str, Any], custom: bool, answer: tuple[Any, ...],
+                 loop: asyncio.AbstractEventLoop) -> tuple[_Res, dict[str, Any], dict[str, Any], list[str]]:
+    """Outputs from ``transfer`` resolved with ``answer`` (value, known, secret, deps, exception), awaited:
+    (the resource, its resolvers, each output's resolved data or exception, the names of those still
+    tracked for the program's end once the loop has settled)."""
+    res = _Res()
+    resolvers = transfer(res, props, custom)
+    names = sorted(resolvers)
+    pending = [n for n in names if res.__dict__[n]._data in SETTINGS.outputs]
+    assert pending == names  # every output waits for the engine's answer
+    for resolve in resolvers.values():
+        resolve(*answer)
+    done = loop.run_until_complete(asyncio.gather(*(res.__dict__[n]._data for n in names), return_exceptions=True))
+    loop.run_until_complete(asyncio.sleep(0))  # the SDK drops a resolved output one turn of the loop later
+    tracked = [n for n in names if res.__dict__[n]._data in SETTINGS.outputs]
+    return res, resolvers, dict(zip(names, done, strict=True)), tracked
+
+
+_deps = st.lists(st.sampled_from([_Res(), _Res(), _Res()]), max_size=3).map(set) | st.none()
+
+
+@given(props=st.lists(st.sampled_from(["urn", "id", "arn", "tags", "name"]), unique=True), custom=st.booleans(),
+       value=_values, known=st.booleans(), secret=st.booleans(), deps=_deps,
+       failed=st.none() | st.builds(RuntimeError, st.text(max_size=3)))
+def test_transfer_properties_gives_outputs_that_resolve_as_the_sdks(
+        props: list[str], custom: bool, value: Any, known: bool, secret: bool, deps: set[Any] | None,
+        failed: Exception | None) -> None:
+    """The same outputs on the resource, the same resolver per name, and once resolved the same value,
+    known and secret flags (an unknown inside the value makes it unknown) and dependencies (the given
+    ones and the resource itself), or the same exception, as pulumi's own ``transfer_properties``."""
+    engine._use_inline_loop()  # the loop a plan runs on
+    tracked = set(SETTINGS.outputs)
+    try:
+        answer = (value, known, secret, deps, failed)
+        ours = _transferred(engine.transfer_properties, dict.fromkeys(props), custom, answer, engine._LOOP[0])
+        theirs = _transferred(_SDK_TRANSFER_PROPERTIES, dict.fromkeys(props), custom, answer, engine._LOOP[0])
+    finally:  # a failed output stays tracked for the program's exit: not this test's to leave behind
+        SETTINGS.outputs.intersection_update(tracked)
+    (res_ours, resolvers_ours, data_ours, tracked_ours) = ours
+    (res_theirs, resolvers_theirs, data_theirs, tracked_theirs) = theirs
+    assert sorted(resolvers_ours) == sorted(resolvers_theirs) == sorted(data_ours)
+    assert tracked_ours == tracked_theirs == (sorted(resolvers_ours) if failed is not None else [])
+    assert sorted(vars(res_ours)) == sorted(vars(res_theirs))
+    assert all(isinstance(vars(res_ours)[n], pulumi.Output) for n in resolvers_ours)
+    for name, got in data_ours.items():
+        expected = data_theirs[name]
+        if failed is not None:
+            assert got is failed and expected is failed
+            continue
+        assert (got.value, got.is_known, got.is_secret) == (expected.value, expected.is_known, expected.is_secret)
+        assert got.resources - {res_ours} == expected.resources - {res_theirs} == set(deps or ())
+        assert res_ours in got.resources and res_theirs in expected.resources
 
 
 def test_the_run_restores_the_sdk_construction_calls() -> None:
