@@ -152,17 +152,24 @@ def release_previous_run() -> None:
 def contains_unknowns(val: Any, _seen: set[int] | None = None) -> bool:
     """``pulumi.runtime.rpc.contains_unknowns`` (pulumi 3.272.0) without its self-referencing closure: the
     same walk (dicts by key, lists in order, each object once by ``id``), the same answers
-    (``tests/unit/test_engine_fast_path.py`` holds the two against each other)."""
+    (``tests/unit/test_engine_fast_path.py`` holds the two against each other). Anything but a dict or a
+    list answers at once: the SDK also notes its ``id``, which only ever stops a walk into a container."""
     if known_types.is_unknown(val):
         return True
+    if not isinstance(val, (dict, list)):
+        return False
     seen = set() if _seen is None else _seen
     if id(val) in seen:
         return False
     seen.add(id(val))
     if isinstance(val, dict):
-        return any(contains_unknowns(val[k], seen) for k in val)
-    if isinstance(val, list):
-        return any(contains_unknowns(x, seen) for x in val)
+        for key in val:  # noqa: SIM110 (a loop, not any(): no generator object per container)
+            if contains_unknowns(val[key], seen):
+                return True
+        return False
+    for item in val:  # noqa: SIM110 (as above)
+        if contains_unknowns(item, seen):
+            return True
     return False
 
 
