@@ -67,21 +67,25 @@ PROFILES = (
 STACKS = ("dev", "prod")
 
 
-def _source_signature() -> str:
+def _source_signature(root: Path = ROOT) -> str:
     """A digest of every file a plan can read (path, size, modification time): a plan cached under one
-    signature is never served after the project changed, even within one session."""
+    signature is never served after the project changed, even within one session.
+
+    Hidden folders are left out (``.git``, ``.venv``, and ``.hypothesis``, the example database the
+    property tests write to while the session runs: counted, it gave each worker its own signature, so
+    the workers never shared a plan), as are bytecode caches and the tests themselves.
+    """
     digest = hashlib.sha256()
-    skip = {".git", ".venv", ".bench", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", "tests",
-            ".pytest_cache"}
-    for folder, dirs, files in os.walk(ROOT):
-        dirs[:] = sorted(d for d in dirs if d not in skip)
+    skip = {"node_modules", "__pycache__", "tests"}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in skip and not d.startswith("."))
         for name in sorted(files):
             path = os.path.join(folder, name)
             try:
                 st = os.stat(path)
             except FileNotFoundError:  # removed while we walk (another process edits the tree)
                 continue
-            digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            digest.update(f"{os.path.relpath(path, root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:16]
 
 
@@ -97,13 +101,14 @@ class SessionPlanCache:
     Plans that fail are not stored: the caller plans again and sees the same error.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, root: Path = ROOT) -> None:
         self.directory = directory
+        self.root = root
         self._signature: str | None = None
 
     def _path(self, key: tuple[str, ...]) -> Path:
         if self._signature is None:
-            self._signature = _source_signature()
+            self._signature = _source_signature(self.root)
         name = hashlib.sha256(json.dumps([self._signature, *key]).encode()).hexdigest()[:24]
         return self.directory / name
 
