@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from pulumi import _types
 from pulumi import resource as sdk_resource
 from pulumi.output import _OutputData
 from pulumi.runtime import known_types, rpc
@@ -98,12 +99,14 @@ def _mocked_run_fast_path() -> Iterator[None]:
     original = getattr(runtime_resource, "_get_stack_trace", None)
     original_unknowns = rpc.contains_unknowns
     original_transfer = rpc.transfer_properties
+    original_unwraps = _types.unwrap_type, _types.unwrap_optional_type
     original_track = pulumi.Output._track
     originals = {name: getattr(sdk_resource, name) for name in _CONSTRUCTION_CALLS}
     if original is not None:
         runtime_resource._get_stack_trace = _no_stack_trace
     rpc.contains_unknowns = contains_unknowns
     rpc.transfer_properties = transfer_properties
+    _types.unwrap_type, _types.unwrap_optional_type = UNWRAP_TYPE, UNWRAP_OPTIONAL_TYPE
     pulumi.Output._track = _track_pending  # type: ignore[method-assign,assignment]
     for name, call in originals.items():
         setattr(sdk_resource, name, _noting(call))
@@ -115,6 +118,7 @@ def _mocked_run_fast_path() -> Iterator[None]:
             setattr(sdk_resource, name, call)
         rpc.contains_unknowns = original_unknowns
         rpc.transfer_properties = original_transfer
+        _types.unwrap_type, _types.unwrap_optional_type = original_unwraps
         pulumi.Output._track = original_track  # type: ignore[method-assign]
         if original is not None:
             runtime_resource._get_stack_trace = original
@@ -214,6 +218,35 @@ def _resolve_output(res: pulumi.Resource, data: asyncio.Future[_OutputData[Any]]
     data.set_result(_OutputData(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
     with lock:
         tracked.discard(data)
+
+
+class ByType:
+    """A function of one type object (pulumi's ``unwrap_type``, ``unwrap_optional_type``), each answer
+    remembered under the object's identity.
+
+    The SDK unwraps the annotated type of every property it serializes or translates (``Output[T]``,
+    ``Input[T]``, ``Optional[T]`` to ``T``): some thirteen thousand calls a plan over a few hundred
+    distinct annotations, each a chain of ``typing.get_origin`` checks, about a twentieth of a plan. The
+    answer depends on nothing but the type object (its origin and arguments, and whether a class is an
+    input type, which is fixed when the class is made); the object is held with its answer, so its
+    identity is never reused. ``tests/unit/test_engine_fast_path.py`` checks every remembered answer.
+    """
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        self.function = function
+        self.answers: dict[int, tuple[Any, Any]] = {}
+
+    def __call__(self, typ: Any) -> Any:
+        known = self.answers.get(id(typ))
+        if known is not None and known[0] is typ:
+            return known[1]
+        answer = self.function(typ)
+        self.answers[id(typ)] = (typ, answer)
+        return answer
+
+
+UNWRAP_TYPE = ByType(_types.unwrap_type)
+UNWRAP_OPTIONAL_TYPE = ByType(_types.unwrap_optional_type)
 
 
 def _track_pending(output: pulumi.Output[Any]) -> None:

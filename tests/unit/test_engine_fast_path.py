@@ -19,6 +19,7 @@ import pulumi_aws as aws
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pulumi import _types
 from pulumi.output import Unknown, _OutputData
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
@@ -32,6 +33,7 @@ from cutover.plan.project import load_stack
 _SDK_CONTAINS_UNKNOWNS = rpc.contains_unknowns  # as imported, before any run patches it
 _SDK_TRANSFER_PROPERTIES = rpc.transfer_properties
 _SDK_TRACK = pulumi.Output._track
+_SDK_UNWRAPS = (_types.unwrap_type, _types.unwrap_optional_type)
 
 
 class _BothMonitors(RecordingMonitor):
@@ -177,6 +179,27 @@ def test_the_run_restores_the_sdk_functions() -> None:
     assert rpc.contains_unknowns is _SDK_CONTAINS_UNKNOWNS
     assert rpc.transfer_properties is _SDK_TRANSFER_PROPERTIES
     assert pulumi.Output._track is _SDK_TRACK
+    assert (_types.unwrap_type, _types.unwrap_optional_type) == _SDK_UNWRAPS
+
+
+@pytest.mark.parametrize("profile", ["pos-serverless", "tracetrack-ecs"])
+def test_every_remembered_unwrapping_is_the_sdks(profile: str) -> None:
+    """Each type a plan unwrapped, asked of the SDK's functions again: the very object remembered."""
+    run_program(load_stack("prod", sets=[f"profile={profile}"]))
+    for remembered, sdk in ((engine.UNWRAP_TYPE, _SDK_UNWRAPS[0]), (engine.UNWRAP_OPTIONAL_TYPE, _SDK_UNWRAPS[1])):
+        assert remembered.answers  # the plan went through it
+        for typ, answer in remembered.answers.values():
+            assert sdk(typ) is answer, typ
+
+
+def test_a_remembered_answer_belongs_to_the_very_object() -> None:
+    """Answers are kept under identity with the object held: an equal but distinct type is asked anew."""
+    calls: list[Any] = []
+    unwrap = engine.ByType(lambda typ: calls.append(typ) or typ)
+    first, second = list[int], list[int]  # equal, not the same object
+    assert first == second and first is not second
+    assert unwrap(first) is first and unwrap(first) is first and unwrap(second) is second
+    assert calls == [first, second]
 
 
 def _OutputDataOf(value: Any) -> _OutputData[Any]:  # noqa: N802 (reads like the class it builds)
