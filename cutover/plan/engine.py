@@ -106,7 +106,7 @@ def _mocked_run_fast_path() -> Iterator[None]:
         runtime_resource._get_stack_trace = _no_stack_trace
     rpc.contains_unknowns = contains_unknowns
     rpc.transfer_properties = transfer_properties
-    _types.unwrap_type, _types.unwrap_optional_type = UNWRAP_TYPE, UNWRAP_OPTIONAL_TYPE
+    _types.unwrap_type, _types.unwrap_optional_type = UNWRAP_TYPE, UNWRAP_OPTIONAL_TYPE  # type: ignore[assignment]  # a callable object with the same call shape
     pulumi.Output._track = _track_pending  # type: ignore[method-assign,assignment]
     for name, call in originals.items():
         setattr(sdk_resource, name, _noting(call))
