@@ -168,6 +168,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     # before the process exits anyway) makes the plugin's own passes cheap.
     planned.cache_clear()
     _PLANS.clear()
+    _VERDICTS.clear()
     release_previous_run()
     gc.collect()
     gc.freeze()
@@ -205,6 +206,22 @@ def plan_of(settings: StackSettings, ssm_parameters: Mapping[str, str] | None = 
     while len(_PLANS) > _PLANS_KEPT:
         del _PLANS[next(iter(_PLANS))]
     return plan
+
+
+def verdicts_of(plan: Plan, stack: str) -> Any:
+    """The policy pack's verdicts on a plan, evaluated once per plan object and stack in this worker
+    (several tests read the same plan's verdicts; they treat both as read-only, as they do plans)."""
+    key = (id(plan), stack)
+    known = _VERDICTS.get(key)
+    if known is None or known[0] is not plan:
+        from cutover.plan import guard  # the pack's import is paid by the tests that evaluate it
+
+        known = (plan, guard.evaluate(plan, stack))  # the plan is held, so its id is never reused
+        _VERDICTS[key] = known
+    return known[1]
+
+
+_VERDICTS: dict[tuple[int, str], tuple[Plan, Any]] = {}
 
 
 def plan_components(fn: Callable[[], None], **kwargs: object) -> Plan:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cutover.plan import guard
-from tests.conftest import planned
+from tests.conftest import planned, verdicts_of
 
 PROFILE = "profile=django-serverless"
 STRIPE = "arn:aws:secretsmanager:us-east-1:111111111111:secret:tickets/stripe-api-key-AbCdEf"
@@ -23,7 +23,7 @@ def plan(request: pytest.FixtureRequest) -> Any:
 
 def test_no_mandatory_violation_and_within_budget(plan: Any) -> None:
     stack, p = plan
-    assert [(v.policy, v.urn) for v in guard.evaluate(p, stack).mandatory] == []
+    assert [(v.policy, v.urn) for v in verdicts_of(p, stack).mandatory] == []
     budget = p.one("cutover:index:StackProfile").inputs["budgetMonthlyUsd"]
     assert guard.estimate(p).total_usd <= budget
 

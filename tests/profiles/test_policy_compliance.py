@@ -13,18 +13,18 @@ import pytest
 from cutover.plan import guard
 from cutover.plan.engine import ProgramError
 from cutover.plan.model import Plan
-from tests.conftest import planned
+from tests.conftest import planned, verdicts_of
 
 
 def test_no_mandatory_violation(profile_plan: tuple[str, str, Plan]) -> None:
     profile, stack, plan = profile_plan
-    verdicts = guard.evaluate(plan, stack)
+    verdicts = verdicts_of(plan, stack)
     assert [(v.policy, v.urn, v.message) for v in verdicts.mandatory] == [], f"{profile} {stack}"
 
 
 def test_every_waiver_is_listed_with_its_reason(profile_plan: tuple[str, str, Plan]) -> None:
     _, stack, plan = profile_plan
-    verdicts = guard.evaluate(plan, stack)
+    verdicts = verdicts_of(plan, stack)
     suppressed = [v for v in verdicts.violations if v.level == "suppressed"]
     listed = [v for v in verdicts.violations if v.policy == "policy-suppressions"]
     assert all("[suppressed: " in v.message for v in suppressed)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from cutover.plan import guard
-from tests.conftest import planned
+from tests.conftest import planned, verdicts_of
 
 PROFILE = "profile=rails-ecs"
 SERVICE = "aws:ecs/service:Service"
@@ -33,7 +33,7 @@ def _grant(p: Any, role: str) -> dict[str, Any]:
 
 def test_no_mandatory_violation_and_within_budget(plan: Any) -> None:
     stack, p = plan
-    assert [(v.policy, v.urn) for v in guard.evaluate(p, stack).mandatory] == []
+    assert [(v.policy, v.urn) for v in verdicts_of(p, stack).mandatory] == []
     assert guard.estimate(p).total_usd <= p.one("cutover:index:StackProfile").inputs["budgetMonthlyUsd"]
 
 
