@@ -101,6 +101,7 @@ def _mocked_run_fast_path() -> Iterator[None]:
     original_transfer = rpc.transfer_properties
     original_unwraps = _types.unwrap_type, _types.unwrap_optional_type
     original_track = pulumi.Output._track
+    original_create_urn = runtime_resource.create_urn
     originals = {name: getattr(sdk_resource, name) for name in _CONSTRUCTION_CALLS}
     if original is not None:
         runtime_resource._get_stack_trace = _no_stack_trace
@@ -108,6 +109,7 @@ def _mocked_run_fast_path() -> Iterator[None]:
     rpc.transfer_properties = transfer_properties
     _types.unwrap_type, _types.unwrap_optional_type = UNWRAP_TYPE, UNWRAP_OPTIONAL_TYPE  # type: ignore[assignment]  # a callable object with the same call shape
     pulumi.Output._track = _track_pending  # type: ignore[method-assign,assignment]
+    runtime_resource.create_urn = create_urn
     for name, call in originals.items():
         setattr(sdk_resource, name, _noting(call))
     try:
@@ -120,6 +122,7 @@ def _mocked_run_fast_path() -> Iterator[None]:
         rpc.transfer_properties = original_transfer
         _types.unwrap_type, _types.unwrap_optional_type = original_unwraps
         pulumi.Output._track = original_track  # type: ignore[method-assign]
+        runtime_resource.create_urn = original_create_urn
         if original is not None:
             runtime_resource._get_stack_trace = original
 
@@ -247,6 +250,30 @@ class ByType:
 
 UNWRAP_TYPE = ByType(_types.unwrap_type)
 UNWRAP_OPTIONAL_TYPE = ByType(_types.unwrap_optional_type)
+
+
+def create_urn(name: Any, type_: Any, parent: Any = None, project: str | None = None,
+               stack: str | None = None) -> pulumi.Output[str]:
+    """``pulumi.runtime.resource.create_urn`` (pulumi 3.272.0), computed at once from plain strings.
+
+    Every registration computes the URN the SDK would answer with if no engine were there (it awaits it
+    even though the mocked monitor answers), through two ``apply`` calls and an ``Output.all``: tasks and
+    their callbacks for a string concatenation. From plain strings (the name, the type and the parent's
+    URN there) the same string is built here, as a known, non-secret Output that depends on no resource,
+    which is what the SDK's chain resolves to; anything else (an Output, a parent resource) takes the
+    SDK's function.
+    """
+    if isinstance(name, str) and isinstance(type_, str) and (parent is None or isinstance(parent, str)):
+        if parent is not None:
+            prefix = parent[0:parent.rfind("::")] + "$"
+        else:
+            prefix = ("urn:pulumi:" + (stack if stack is not None else runtime_settings.get_stack()) + "::"
+                      + (project if project is not None else runtime_settings.get_project()) + "::")
+        return pulumi.Output.from_input(prefix + type_ + "::" + name)
+    return _SDK_CREATE_URN(name, type_, parent, project, stack)
+
+
+_SDK_CREATE_URN = runtime_resource.create_urn
 
 
 def _track_pending(output: pulumi.Output[Any]) -> None:

@@ -21,6 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pulumi import _types
 from pulumi.output import Unknown, _OutputData
+from pulumi.runtime import resource as runtime_resource
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import SETTINGS
@@ -34,6 +35,7 @@ _SDK_CONTAINS_UNKNOWNS = rpc.contains_unknowns  # as imported, before any run pa
 _SDK_TRANSFER_PROPERTIES = rpc.transfer_properties
 _SDK_TRACK = pulumi.Output._track
 _SDK_UNWRAPS = (_types.unwrap_type, _types.unwrap_optional_type)
+_SDK_CREATE_URN = runtime_resource.create_urn
 
 
 class _BothMonitors(RecordingMonitor):
@@ -180,6 +182,29 @@ def test_the_run_restores_the_sdk_functions() -> None:
     assert rpc.transfer_properties is _SDK_TRANSFER_PROPERTIES
     assert pulumi.Output._track is _SDK_TRACK
     assert (_types.unwrap_type, _types.unwrap_optional_type) == _SDK_UNWRAPS
+    assert runtime_resource.create_urn is _SDK_CREATE_URN
+
+
+def _resolved(output: pulumi.Output[Any]) -> tuple[Any, bool, bool, set[Any]]:
+    data = engine._LOOP[0].run_until_complete(output._data)
+    return data.value, data.is_known, data.is_secret, data.resources
+
+
+_names = st.text(st.characters(codec="ascii", exclude_characters="\x00"), max_size=8)
+
+
+@given(name=_names, type_=_names, parent=st.none() | st.builds(lambda a, b: f"urn:pulumi:{a}::{b}", _names, _names)
+       | _names, project=st.none() | _names, stack=st.none() | _names, wrapped=st.booleans())
+def test_create_urn_resolves_as_the_sdks(name: str, type_: str, parent: str | None, project: str | None,
+                                         stack: str | None, wrapped: bool) -> None:
+    """The same URN, known, not secret, depending on no resource: from plain strings computed at once,
+    from an Output (``wrapped``) by the SDK's own chain."""
+    run_callable(lambda: None, project="shop", stack="prod")  # what an absent project or stack reads
+    arg: Any = pulumi.Output.from_input(name) if wrapped else name
+    ours = _resolved(engine.create_urn(arg, type_, parent, project, stack))
+    theirs = _resolved(_SDK_CREATE_URN(arg, type_, parent, project, stack))
+    assert ours == theirs
+    assert ours[0].endswith(f"{type_}::{name}") and ours[1:] == (True, False, set())
 
 
 @pytest.mark.parametrize("profile", ["pos-serverless", "tracetrack-ecs"])
