@@ -37,7 +37,7 @@ for extra in (ROOT, ROOT / "policy"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from cutover.plan.engine import release_previous_run, run_callable, run_program  # noqa: E402
+from cutover.plan.engine import ByIdentity, release_previous_run, run_callable, run_program  # noqa: E402
 from cutover.plan.model import Plan  # noqa: E402
 from cutover.plan.project import StackSettings, load_stack  # noqa: E402
 
@@ -168,7 +168,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     # before the process exits anyway) makes the plugin's own passes cheap.
     planned.cache_clear()
     _PLANS.clear()
-    _VERDICTS.clear()
+    verdicts_of.answers.clear()
     release_previous_run()
     gc.collect()
     gc.freeze()
@@ -208,20 +208,15 @@ def plan_of(settings: StackSettings, ssm_parameters: Mapping[str, str] | None = 
     return plan
 
 
-def verdicts_of(plan: Plan, stack: str) -> Any:
-    """The policy pack's verdicts on a plan, evaluated once per plan object and stack in this worker
-    (several tests read the same plan's verdicts; they treat both as read-only, as they do plans)."""
-    key = (id(plan), stack)
-    known = _VERDICTS.get(key)
-    if known is None or known[0] is not plan:
-        from cutover.plan import guard  # the pack's import is paid by the tests that evaluate it
+def _evaluate(plan: Plan, stack: str) -> Any:
+    from cutover.plan import guard  # the pack's import is paid by the tests that evaluate it
 
-        known = (plan, guard.evaluate(plan, stack))  # the plan is held, so its id is never reused
-        _VERDICTS[key] = known
-    return known[1]
+    return guard.evaluate(plan, stack)
 
 
-_VERDICTS: dict[tuple[int, str], tuple[Plan, Any]] = {}
+# The policy pack's verdicts on a plan, evaluated once per plan object and stack in this worker (several
+# tests read the same plan's verdicts; they treat both as read-only, as they do plans).
+verdicts_of = ByIdentity(_evaluate)
 
 
 def plan_components(fn: Callable[[], None], **kwargs: object) -> Plan:

@@ -94,37 +94,35 @@ def _mocked_run_fast_path() -> Iterator[None]:
       ``contains_unknowns`` below gives the same answers without the closure.
     * Resources are noted as they are constructed (``_RUN_RESOURCES``) so that the next run can release
       them (``release_previous_run``).
+    * The SDK's per-output and per-registration work that only an engine needs (``_stand_ins``).
     All are restored when the run ends.
     """
-    original = getattr(runtime_resource, "_get_stack_trace", None)
-    original_unknowns = rpc.contains_unknowns
-    original_transfer = rpc.transfer_properties
-    original_unwraps = _types.unwrap_type, _types.unwrap_optional_type
-    original_track = pulumi.Output._track
-    original_create_urn = runtime_resource.create_urn
-    originals = {name: getattr(sdk_resource, name) for name in _CONSTRUCTION_CALLS}
-    if original is not None:
-        runtime_resource._get_stack_trace = _no_stack_trace
-    rpc.contains_unknowns = contains_unknowns
-    rpc.transfer_properties = transfer_properties
-    _types.unwrap_type, _types.unwrap_optional_type = UNWRAP_TYPE, UNWRAP_OPTIONAL_TYPE  # type: ignore[assignment]  # a callable object with the same call shape
-    pulumi.Output._track = _track_pending  # type: ignore[method-assign,assignment]
-    runtime_resource.create_urn = create_urn
-    for name, call in originals.items():
-        setattr(sdk_resource, name, _noting(call))
+    stand_ins = _stand_ins()
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in stand_ins]
+    for owner, name, stand_in in stand_ins:
+        setattr(owner, name, stand_in)
     try:
         with gc_paused():
             yield
     finally:
-        for name, call in originals.items():
-            setattr(sdk_resource, name, call)
-        rpc.contains_unknowns = original_unknowns
-        rpc.transfer_properties = original_transfer
-        _types.unwrap_type, _types.unwrap_optional_type = original_unwraps
-        pulumi.Output._track = original_track  # type: ignore[method-assign]
-        runtime_resource.create_urn = original_create_urn
-        if original is not None:
-            runtime_resource._get_stack_trace = original
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+
+
+def _stand_ins() -> list[tuple[Any, str, Any]]:
+    """(module or class, attribute, what stands in for it during a run), each defined below with its reason."""
+    stand_ins: list[tuple[Any, str, Any]] = [
+        (rpc, "contains_unknowns", contains_unknowns),
+        (rpc, "transfer_properties", transfer_properties),
+        (_types, "unwrap_type", UNWRAP_TYPE),
+        (_types, "unwrap_optional_type", UNWRAP_OPTIONAL_TYPE),
+        (pulumi.Output, "_track", _track_pending),
+        (runtime_resource, "create_urn", create_urn),
+        *((sdk_resource, name, _noting(getattr(sdk_resource, name))) for name in _CONSTRUCTION_CALLS),
+    ]
+    if hasattr(runtime_resource, "_get_stack_trace"):
+        stand_ins.append((runtime_resource, "_get_stack_trace", _no_stack_trace))
+    return stand_ins
 
 
 # What ``Resource.__init__`` calls with the new resource as its first argument, by the name it calls it
@@ -223,33 +221,34 @@ def _resolve_output(res: pulumi.Resource, data: asyncio.Future[_OutputData[Any]]
         tracked.discard(data)
 
 
-class ByType:
-    """A function of one type object (pulumi's ``unwrap_type``, ``unwrap_optional_type``), each answer
-    remembered under the object's identity.
+class ByIdentity:
+    """A function remembered per call: its first argument by identity (the object is held with the answer,
+    so its identity is never reused), any others by value.
 
-    The SDK unwraps the annotated type of every property it serializes or translates (``Output[T]``,
-    ``Input[T]``, ``Optional[T]`` to ``T``): some thirteen thousand calls a plan over a few hundred
-    distinct annotations, each a chain of ``typing.get_origin`` checks, about a twentieth of a plan. The
-    answer depends on nothing but the type object (its origin and arguments, and whether a class is an
-    input type, which is fixed when the class is made); the object is held with its answer, so its
-    identity is never reused. ``tests/unit/test_engine_fast_path.py`` checks every remembered answer.
+    For the SDK's type unwrapping (``unwrap_type``, ``unwrap_optional_type``): it unwraps the annotated
+    type of every property it serializes or translates (``Output[T]``, ``Input[T]``, ``Optional[T]`` to
+    ``T``), some thirteen thousand calls a plan over a few hundred distinct annotations, each a chain of
+    ``typing.get_origin`` checks: about a twentieth of a plan. The answer depends on nothing but the type
+    object (its origin and arguments, and whether a class is an input type, which is fixed when the class
+    is made). ``tests/unit/test_engine_fast_path.py`` checks every remembered answer.
     """
 
-    def __init__(self, function: Callable[[Any], Any]) -> None:
+    def __init__(self, function: Callable[..., Any]) -> None:
         self.function = function
-        self.answers: dict[int, tuple[Any, Any]] = {}
+        self.answers: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
-    def __call__(self, typ: Any) -> Any:
-        known = self.answers.get(id(typ))
-        if known is not None and known[0] is typ:
+    def __call__(self, first: Any, *rest: Any) -> Any:
+        key = (id(first), *rest)
+        known = self.answers.get(key)
+        if known is not None and known[0] is first:
             return known[1]
-        answer = self.function(typ)
-        self.answers[id(typ)] = (typ, answer)
+        answer = self.function(first, *rest)
+        self.answers[key] = (first, answer)
         return answer
 
 
-UNWRAP_TYPE = ByType(_types.unwrap_type)
-UNWRAP_OPTIONAL_TYPE = ByType(_types.unwrap_optional_type)
+UNWRAP_TYPE = ByIdentity(_types.unwrap_type)
+UNWRAP_OPTIONAL_TYPE = ByIdentity(_types.unwrap_optional_type)
 
 
 def create_urn(name: Any, type_: Any, parent: Any = None, project: str | None = None,

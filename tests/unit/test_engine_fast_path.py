@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import pulumi
@@ -118,6 +120,18 @@ _values = st.recursive(
     max_leaves=12)
 
 
+@contextmanager
+def _on_the_plans_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """The loop a plan runs on; outputs this block leaves tracked for a program's end (a failed one stays
+    there) are not the block's to leave behind."""
+    engine._use_inline_loop()
+    tracked = set(SETTINGS.outputs)
+    try:
+        yield engine._LOOP[0]
+    finally:
+        SETTINGS.outputs.intersection_update(tracked)
+
+
 def _tracked_after_a_turn(track: Any, data: asyncio.Future[Any], settle: Any) -> bool:
     """Whether an output over ``data``, tracked by ``track``, is left in ``SETTINGS.outputs`` once ``settle``
     (resolving ``data`` or not) has run and the loop has turned."""
@@ -144,18 +158,14 @@ def test_tracking_leaves_what_the_sdks_leaves_for_the_programs_end(before: str, 
         elif how == "cancelled":
             data.cancel()
 
-    engine._use_inline_loop()
-    tracked = set(SETTINGS.outputs)
-    try:
-        left = []
+    left = []
+    with _on_the_plans_loop() as loop:
         for track in (engine._track_pending, _SDK_TRACK):
-            data: asyncio.Future[Any] = engine._LOOP[0].create_future()
+            data: asyncio.Future[Any] = loop.create_future()
             state(data, before)
             left.append(_tracked_after_a_turn(track, data, lambda d: state(d, after)))
             if data.done() and not data.cancelled():
                 data.exception()  # retrieved: no "never retrieved" warning from the test itself
-    finally:
-        SETTINGS.outputs.intersection_update(tracked)
     expected = "done" not in (before, after)  # only a successful output is dropped; the end re-raises the rest
     assert left == [expected, expected]
 
@@ -220,11 +230,14 @@ def test_every_remembered_unwrapping_is_the_sdks(profile: str) -> None:
 def test_a_remembered_answer_belongs_to_the_very_object() -> None:
     """Answers are kept under identity with the object held: an equal but distinct type is asked anew."""
     calls: list[Any] = []
-    unwrap = engine.ByType(lambda typ: calls.append(typ) or typ)
+    unwrap = engine.ByIdentity(lambda typ: calls.append(typ) or typ)
     first, second = list[int], list[int]  # equal, not the same object
     assert first == second and first is not second
     assert unwrap(first) is first and unwrap(first) is first and unwrap(second) is second
     assert calls == [first, second]
+    with_stack = engine.ByIdentity(lambda plan, stack: calls.append(stack) or f"{stack}")  # later arguments by value
+    assert with_stack(first, "prod") == "prod" and with_stack(first, "dev") == "dev"
+    assert with_stack(first, "pro" + "d") == "prod" and calls[2:] == ["prod", "dev"]
 
 
 def _OutputDataOf(value: Any) -> _OutputData[Any]:  # noqa: N802 (reads like the class it builds)
@@ -265,14 +278,10 @@ def test_transfer_properties_gives_outputs_that_resolve_as_the_sdks(
     """The same outputs on the resource, the same resolver per name, and once resolved the same value,
     known and secret flags (an unknown inside the value makes it unknown) and dependencies (the given
     ones and the resource itself), or the same exception, as pulumi's own ``transfer_properties``."""
-    engine._use_inline_loop()  # the loop a plan runs on
-    tracked = set(SETTINGS.outputs)
-    try:
-        answer = (value, known, secret, deps, failed)
-        ours = _transferred(engine.transfer_properties, dict.fromkeys(props), custom, answer, engine._LOOP[0])
-        theirs = _transferred(_SDK_TRANSFER_PROPERTIES, dict.fromkeys(props), custom, answer, engine._LOOP[0])
-    finally:  # a failed output stays tracked for the program's exit: not this test's to leave behind
-        SETTINGS.outputs.intersection_update(tracked)
+    answer = (value, known, secret, deps, failed)
+    with _on_the_plans_loop() as loop:
+        ours = _transferred(engine.transfer_properties, dict.fromkeys(props), custom, answer, loop)
+        theirs = _transferred(_SDK_TRANSFER_PROPERTIES, dict.fromkeys(props), custom, answer, loop)
     (res_ours, resolvers_ours, data_ours, tracked_ours) = ours
     (res_theirs, resolvers_theirs, data_theirs, tracked_theirs) = theirs
     assert sorted(resolvers_ours) == sorted(resolvers_theirs) == sorted(data_ours)
