@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -89,8 +89,12 @@ def _source_signature(root: Path = ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
+_T = TypeVar("_T")
+
+
 class SessionPlanCache:
-    """Plans shared by every worker of ONE pytest session.
+    """Plans (and other results as costly: the policy verdicts on a shared plan, the loader's child run)
+    shared by every worker of ONE pytest session.
 
     ``pytest -n 2`` runs two processes, and both would plan the same stack configurations: the
     controller creates a directory for the session (handed to the workers), the first worker to need
@@ -112,16 +116,16 @@ class SessionPlanCache:
         name = hashlib.sha256(json.dumps([self._signature, *key]).encode()).hexdigest()[:24]
         return self.directory / name
 
-    def get_or_plan(self, key: tuple[str, ...], compute: Callable[[], Plan]) -> Plan:
+    def get_or_plan(self, key: tuple[str, ...], compute: Callable[[], _T]) -> _T:
         path = self._path(key)
         data = path.with_suffix(".pickle")
         if data.exists():
-            return cast(Plan, pickle.loads(data.read_bytes()))
+            return cast(_T, pickle.loads(data.read_bytes()))
         with open(path.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # one worker plans; the other waits, then reads
             try:
                 if data.exists():
-                    return cast(Plan, pickle.loads(data.read_bytes()))
+                    return cast(_T, pickle.loads(data.read_bytes()))
                 plan = compute()
                 partial = path.with_suffix(f".{os.getpid()}.tmp")
                 partial.write_bytes(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
@@ -168,6 +172,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     # before the process exits anyway) makes the plugin's own passes cheap.
     planned.cache_clear()
     _PLANS.clear()
+    _PLAN_KEYS.clear()
     verdicts_of.answers.clear()
     release_previous_run()
     gc.collect()
@@ -185,6 +190,7 @@ def planned(stack: str, *sets: str) -> Plan:
 
 
 _PLANS: dict[tuple[str, ...], Plan] = {}  # this worker's plans by what the program reads, latest last
+_PLAN_KEYS: dict[int, tuple[str, ...]] = {}  # the key of each plan in _PLANS, by the plan's identity
 _PLANS_KEPT = 64
 
 
@@ -203,8 +209,9 @@ def plan_of(settings: StackSettings, ssm_parameters: Mapping[str, str] | None = 
 
         plan = _plan_cache.get_or_plan(key, compute) if _plan_cache else compute()
     _PLANS[key] = plan
+    _PLAN_KEYS[id(plan)] = key
     while len(_PLANS) > _PLANS_KEPT:
-        del _PLANS[next(iter(_PLANS))]
+        del _PLAN_KEYS[id(_PLANS.pop(next(iter(_PLANS))))]
     return plan
 
 
@@ -214,9 +221,19 @@ def _evaluate(plan: Plan, stack: str) -> Any:
     return guard.evaluate(plan, stack)
 
 
-# The policy pack's verdicts on a plan, evaluated once per plan object and stack in this worker (several
-# tests read the same plan's verdicts; they treat both as read-only, as they do plans).
-verdicts_of = ByIdentity(_evaluate)
+def _evaluate_once_per_session(plan: Plan, stack: str) -> Any:
+    """The verdicts on a plan ``plan_of`` shares: evaluated by one worker, read by the other (as plans
+    are); any other plan (one a test built or changed itself) is evaluated here."""
+    key = _PLAN_KEYS.get(id(plan))
+    if key is None or _PLANS.get(key) is not plan or _plan_cache is None:
+        return _evaluate(plan, stack)
+    return _plan_cache.get_or_plan(("verdicts", stack, *key), lambda: _evaluate(plan, stack))
+
+
+# The policy pack's verdicts on a plan, evaluated once per plan object and stack in this worker, and once
+# per session for the plans ``plan_of`` shares (several tests read the same plan's verdicts; they treat
+# both as read-only, as they do plans).
+verdicts_of = ByIdentity(_evaluate_once_per_session)
 
 
 def plan_components(fn: Callable[[], None], **kwargs: object) -> Plan:

@@ -194,16 +194,20 @@ def transfer_properties(res: pulumi.Resource, props: Mapping[str, Any], custom: 
     """
     resolvers: dict[str, Any] = {}
     tracked, lock = SETTINGS.outputs, SETTINGS.lock  # the set _track would add to now (a context property)
+    new_future = asyncio.get_event_loop().create_future  # the loop asyncio.Future() would bind to
+    attributes = res.__dict__
+    made: list[asyncio.Future[_OutputData[Any]]] = []
     for name in props:
         if name == "urn" or (name == "id" and custom):  # handled by resource_output, as in the SDK
             continue
-        data: asyncio.Future[_OutputData[Any]] = asyncio.Future()
+        data: asyncio.Future[_OutputData[Any]] = new_future()
         resolvers[name] = functools.partial(_resolve_output, res, data, tracked, lock)
         output: pulumi.Output[Any] = object.__new__(pulumi.Output)  # as Output._from_data, minus its callback
         output._data = data
-        with lock:
-            tracked.add(data)
-        res.__dict__[name] = output
+        made.append(data)
+        attributes[name] = output
+    with lock:  # once per resource: nothing resolves an output before this function returns
+        tracked.update(made)
     return resolvers
 
 

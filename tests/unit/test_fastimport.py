@@ -15,7 +15,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -91,7 +91,7 @@ def with_loader() -> dict[str, Any]:
     xdist runs this module's tests on both workers (through the session's shared plan cache)."""
     shared = conftest._plan_cache
     key = ("fastimport-child", *PROFILES)
-    return cast(dict[str, Any], shared.get_or_plan(key, _with_loader) if shared else _with_loader())  # type: ignore[arg-type]
+    return shared.get_or_plan(key, _with_loader) if shared else _with_loader()
 
 
 def _sdk_modules() -> list[str]:

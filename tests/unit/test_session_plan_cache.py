@@ -1,5 +1,6 @@
 """The plans the test workers share (``tests.conftest.SessionPlanCache``): one worker plans a configuration,
-the other reads it, and nothing is served once the project's files change."""
+the other reads it, and nothing is served once the project's files change. The policy verdicts on a shared
+plan are shared the same way."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from cutover.plan.engine import ByIdentity
 from cutover.plan.model import Plan
+from cutover.plan.project import load_stack
+from tests import conftest
 from tests.conftest import SessionPlanCache, _source_signature
 
 
@@ -73,3 +77,28 @@ def test_a_failed_plan_is_not_kept(tmp_path: Path) -> None:
         with pytest.raises(RuntimeError, match="refused"):
             cache.get_or_plan(("p", "dev", "{}"), fail)
     assert not list(tmp_path.glob("*.pickle"))
+
+
+def test_verdicts_on_a_shared_plan_are_evaluated_once_per_session(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker remembers the verdicts it read (``verdicts_of``); the verdicts on a plan ``plan_of`` shares
+    are evaluated by one worker and read by the other, and a plan a test made itself is evaluated where it is."""
+    monkeypatch.setattr(conftest, "_plan_cache", SessionPlanCache(tmp_path, _project(tmp_path / "project")))
+    monkeypatch.setattr(conftest, "_PLANS", {})  # this worker's real plans stay out of it (and it out of them)
+    monkeypatch.setattr(conftest, "_PLAN_KEYS", {})
+    monkeypatch.setattr(conftest, "run_program", lambda settings, ssm_parameters=None: Plan(
+        project=settings.project, stack=settings.stack, resources=[], stack_outputs={}))
+    evaluated: list[str] = []
+
+    def evaluate(plan: Plan, stack: str) -> dict[str, int]:
+        evaluated.append(stack)
+        return {"evaluation": len(evaluated)}
+
+    monkeypatch.setattr(conftest, "_evaluate", evaluate)
+    shared = conftest.plan_of(load_stack("dev", sets=["profile=pos-serverless", "greenWeight=0"]))
+    first, second = (ByIdentity(conftest._evaluate_once_per_session) for _ in range(2))  # one memo per worker
+    assert first(shared, "dev") == second(shared, "dev") == {"evaluation": 1}
+    assert first(shared, "prod") == {"evaluation": 2}  # the pack's settings for another stack: evaluated too
+    own = Plan(project="cutover", stack="dev", resources=[], stack_outputs={})
+    assert first(own, "dev") == {"evaluation": 3} and second(own, "dev") == {"evaluation": 4}
+    assert evaluated == ["dev", "prod", "dev", "dev"]
