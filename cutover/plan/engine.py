@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from google.protobuf import struct_pb2
 from pulumi import _types
 from pulumi import resource as sdk_resource
 from pulumi.output import _OutputData
@@ -114,6 +115,7 @@ def _stand_ins() -> list[tuple[Any, str, Any]]:
     stand_ins: list[tuple[Any, str, Any]] = [
         (rpc, "contains_unknowns", contains_unknowns),
         (rpc, "transfer_properties", transfer_properties),
+        (rpc, "serialize_properties", serialize_properties),
         (_types, "unwrap_type", UNWRAP_TYPE),
         (_types, "unwrap_optional_type", UNWRAP_OPTIONAL_TYPE),
         (pulumi.Output, "_track", _track_pending),
@@ -209,6 +211,64 @@ def transfer_properties(res: pulumi.Resource, props: Mapping[str, Any], custom: 
     with lock:  # once per resource: nothing resolves an output before this function returns
         tracked.update(made)
     return resolvers
+
+
+# The values the SDK's ``serialize_property`` returns unchanged whatever the property's type: exactly these
+# classes (not subclasses: an enum member or a ``str`` subclass takes the SDK's path).
+_LEAVES = frozenset({str, int, float, bool})
+
+
+async def serialize_properties(inputs: Mapping[str, Any], property_deps: dict[str, list[pulumi.Resource]],
+                               resource_obj: pulumi.Resource | None = None,
+                               input_transformer: Callable[[str], str] | None = None, typ: type | None = None,
+                               keep_output_values: bool = False,
+                               exclude_resource_refs_from_deps: bool = False) -> struct_pb2.Struct:
+    """``pulumi.runtime.rpc.serialize_properties`` (pulumi 3.272.0) without a coroutine for the properties
+    whose serialization is the value itself.
+
+    A resource's arguments name every property it has, set or not: of the seven thousand properties a plan
+    serializes, three thousand are None and most others plain strings, numbers and booleans. The SDK awaits
+    ``serialize_property`` for each, which for None and for a plain value runs a dozen type checks (several
+    through ``abc``) and returns it: None is then dropped, a plain value stored with no dependencies. Here
+    those two cases take that outcome directly; every other value (outputs, resources, assets, input types,
+    lists, maps, enums, anything else) goes to the SDK's ``serialize_property`` exactly as the SDK sends it,
+    with the same error context. ``tests/unit/test_engine_fast_path.py`` holds the two against each other.
+    """
+    get_type: Callable[[str], type | None] = lambda k: None  # noqa: E731 (as the SDK spells it)
+    translate = input_transformer
+    if typ is not None:
+        py_name_to_pulumi_name = _types.input_type_py_to_pulumi_names(typ)
+        types = _types.input_type_types(typ)
+        translate = lambda k: py_name_to_pulumi_name.get(k) or k  # noqa: E731
+        get_type = lambda k: types.get(translate(k))  # type: ignore[misc]  # noqa: E731
+    struct = struct_pb2.Struct()
+    for k in inputs:  # not .items(): as the SDK, for dict subclasses that redefine it
+        v = inputs[k]
+        if v is None:
+            continue
+        deps: list[pulumi.Resource] = []
+        if type(v) in _LEAVES:
+            result = v
+        else:
+            try:
+                result = await rpc.serialize_property(v, deps, k, resource_obj, input_transformer, get_type(k),
+                                                      keep_output_values, exclude_resource_refs_from_deps)
+            except ValueError as e:
+                raise ValueError(f"While processing input: {k!r}, type {type(k)}, value {v!r}\n"
+                                 f"ValueError has risen: {e}") from e
+            except AssertionError as e:
+                raise AssertionError(f"While processing input: {k!r}, type {type(k)}, value {v!r}\n"
+                                     f"AssertionError has risen: {e}") from e
+            if result is None:
+                continue
+        translated_name = k
+        if translate is not None:
+            translated_name = translate(k)
+            if runtime_settings.excessive_debug_output:
+                pulumi.log.debug(f"top-level input property translated: {k} -> {translated_name}")
+        struct[translated_name] = result
+        property_deps[translated_name] = deps
+    return struct
 
 
 def _resolve_output(res: pulumi.Resource, data: asyncio.Future[_OutputData[Any]], tracked: set[Any],
