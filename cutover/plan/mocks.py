@@ -16,6 +16,7 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc
 from pulumi.runtime.mocks import MockMonitor, _resolve_callbacks
 from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.resource import RegisterResponse
 from pulumi.runtime.settings import get_project, get_stack
 from pulumi.runtime.sync_await import _sync_await
 
@@ -441,10 +442,14 @@ class RecordingMonitor(MockMonitor):
 
         The SDK's version deserializes the request's properties and serializes the mocks' answer back with
         ``_sync_await(rpc.serialize_properties(state))``: a nested run of the event loop per registration.
-        The answer here is plain data (strings, numbers, booleans, lists, maps, as the mocks build it), whose
-        serialization is the protobuf ``Struct`` itself (``_plain_struct``); anything else (an asset, a
-        resource reference) takes the SDK's path. The properties are deserialized once, for the mocks and the
-        record alike. ``tests/unit/test_engine_fast_path.py`` holds both versions' responses against each other.
+        The answer here is plain data (strings, numbers, booleans, lists, maps, as the mocks build it), and
+        ``register_resource`` only reads it back (``rpc.resolve_outputs`` deserializes the ``Struct``), so it
+        is handed over as what that reading gives (``_as_read_back``) in the SDK's own plain response class,
+        ``RegisterResponse``: building the ``Struct`` and reading it again were a twentieth of a plan. Data the
+        reader treats specially (the unknown marker, a secret or resource reference) goes in a ``Struct``
+        (``_plain_struct``), and anything else (an asset) takes the SDK's serializer. The properties are
+        deserialized once, for the mocks and the record alike. ``tests/unit/test_engine_fast_path.py`` holds
+        what the SDK reads of both versions' responses against each other.
         """
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
@@ -456,11 +461,14 @@ class RecordingMonitor(MockMonitor):
             typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
             resource_id=request.importId, custom=request.custom or False,
             transforms=_resolve_callbacks(request.transforms)))
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, rid, state)  # type: ignore[arg-type]  # as the SDK's
+        self._record(request, urn, inputs, dict(state), rid)
+        answer = _as_read_back(state)
+        if answer is not _NOT_PLAIN:
+            return RegisterResponse(urn, rid or "", answer, None, resource_pb2.Result.SUCCESS)
         struct = _plain_struct(state)
         if struct is None:  # an asset or archive: the SDK's serializer, run to completion right here
             struct = _run_now(rpc.serialize_properties(state, {})) or _sync_await(rpc.serialize_properties(state, {}))
-        self.resources[urn] = MockMonitor.ResourceRegistration(urn, rid, state)  # type: ignore[arg-type]  # as the SDK's
-        self._record(request, urn, inputs, dict(state), rid)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=rid or "", object=struct)  # unset id reads ""
 
     def _record(self, request: Any, urn: str, inputs: dict[str, Any], outputs: dict[str, Any],
@@ -571,3 +579,44 @@ def _plain_struct(state: Mapping[str, Any]) -> struct_pb2.Struct | None:
         if value is not None:
             struct[key] = value
     return struct
+
+
+_NOT_PLAIN: Any = object()
+
+
+def _as_read_back(value: Any) -> Any:
+    """What ``rpc.deserialize_properties(_plain_struct(value), keep_unknowns=True)`` (pulumi 3.272.0, as
+    ``resolve_outputs`` calls it) reads back from plain data, without the ``Struct``: numbers as floats (a
+    ``Value`` holds a double), None dropped from maps and kept in lists, tuples as lists. ``_NOT_PLAIN`` for
+    what that reader turns into something else (the unknown marker, a map with the special signature key:
+    a secret, a resource reference) and for anything not plain data. Maps keep their own key order where the
+    ``Struct`` has its hash order: nothing in a plan depends on either (its output is byte-identical)."""
+    kind = type(value)
+    if kind is str:
+        return _NOT_PLAIN if value == rpc.UNKNOWN else value
+    if value is None or kind is bool:
+        return value
+    if kind is int or kind is float:
+        return float(value)
+    if kind is list or kind is tuple:
+        items = []
+        for item in value:
+            read = _as_read_back(item)
+            if read is _NOT_PLAIN:
+                return read
+            items.append(read)
+        return items
+    if kind is dict:
+        if rpc._special_sig_key in value:
+            return _NOT_PLAIN
+        fields = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                return _NOT_PLAIN
+            read = _as_read_back(item)
+            if read is _NOT_PLAIN:
+                return read
+            if read is not None:
+                fields[key] = read
+        return fields
+    return _NOT_PLAIN

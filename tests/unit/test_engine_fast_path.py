@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import re
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,11 +27,12 @@ from pulumi.output import Unknown, _OutputData
 from pulumi.runtime import resource as runtime_resource
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.resource import RegisterResponse
 from pulumi.runtime.settings import SETTINGS
 
 from cutover.plan import engine
 from cutover.plan.engine import InlineExecutorLoop, run_callable, run_program
-from cutover.plan.mocks import RecordingMonitor, _plain_struct
+from cutover.plan.mocks import _NOT_PLAIN, RecordingMonitor, _as_read_back, _plain_struct
 from cutover.plan.project import load_stack
 
 _SDK_CONTAINS_UNKNOWNS = rpc.contains_unknowns  # as imported, before any run patches it
@@ -46,6 +48,7 @@ class _BothMonitors(RecordingMonitor):
     compared: ClassVar[list[str]] = []  # one run: the engine builds the monitor itself
     differing: ClassVar[list[str]] = []
     sdk_paths: ClassVar[list[str]] = []
+    read_back: ClassVar[list[str]] = []  # answered as plain data, without a protobuf Struct
 
     def __init__(self, mocks: Any) -> None:
         super().__init__(mocks)
@@ -55,20 +58,44 @@ class _BothMonitors(RecordingMonitor):
         ours = super().RegisterResource(request)
         theirs = MockMonitor.RegisterResource(self._sdk, request)
         type(self).compared.append(request.name)
-        if ours.SerializeToString(deterministic=True) != theirs.SerializeToString(deterministic=True):
+        if _as_the_sdk_reads(ours) != _as_the_sdk_reads(theirs):
             type(self).differing.append(request.name)
+        if isinstance(ours, RegisterResponse):
+            type(self).read_back.append(request.type)
         if request.type != "pulumi:pulumi:Stack" and _plain_struct(self.resources[ours.urn].state) is None:
             type(self).sdk_paths.append(request.type)
         return ours
 
 
+def _typed(value: Any) -> Any:
+    """A value with the type of every part spelled out (1 and 1.0 and True differ), maps without order."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return ("list", [_typed(v) for v in value])
+    if isinstance(value, (pulumi.Asset, pulumi.Archive)):  # what it is, not where the object lives
+        return (type(value).__name__, *(_typed(getattr(value, a, None)) for a in ("path", "text", "uri", "assets")))
+    return (type(value).__name__, repr(value))
+
+
+def _as_the_sdk_reads(response: Any) -> tuple[Any, ...]:
+    """Everything ``register_resource`` reads of a monitor's answer (pulumi/runtime/resource.py, 3.272.0): the
+    URN, the id, the result, the property dependencies, ``unknown``, and the properties as ``resolve_outputs``
+    deserializes them (keeping unknowns)."""
+    dependencies = {k: sorted(v.urns) for k, v in (response.propertyDependencies or {}).items()}
+    return (response.urn, response.id, response.result, dependencies, bool(response.unknown),
+            _typed(rpc.deserialize_properties(response.object, True)))
+
+
 @pytest.mark.parametrize("profile", ["pos-serverless", "tracetrack-ecs"])
 def test_every_registration_answers_as_the_sdk_mock_monitor(profile: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _BothMonitors.compared, _BothMonitors.differing, _BothMonitors.sdk_paths = [], [], []
+    _BothMonitors.read_back = []
     monkeypatch.setattr(engine, "RecordingMonitor", _BothMonitors)
     plan = run_program(load_stack("prod", sets=[f"profile={profile}"]))
     assert len(_BothMonitors.compared) == len(plan.resources) > 100
     assert _BothMonitors.differing == []
+    assert len(_BothMonitors.read_back) > len(plan.resources) // 2  # most answers skip the Struct
     # Lambda code is an asset archive: not plain data, so those answers took the SDK's own serializer.
     assert "aws:lambda/function:Function" in _BothMonitors.sdk_paths
 
@@ -90,6 +117,32 @@ def test_plain_struct_is_the_sdk_serialization_of_plain_data() -> None:
 @pytest.mark.parametrize("value", [object(), {"k": {1, 2}}, {1: "non-string key"}, [b"bytes"]])
 def test_anything_else_is_left_to_the_sdk(value: Any) -> None:
     assert _plain_struct({"v": value}) is None
+    assert _as_read_back({"v": value}) is _NOT_PLAIN
+
+
+_plain = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**62, 2**62) | st.floats(allow_nan=False)
+    | st.text(st.characters(exclude_categories=["Cs"]), max_size=3),  # protobuf strings are UTF-8
+    lambda children: (st.lists(children, max_size=3) | st.lists(children, max_size=3).map(tuple)
+                      | st.dictionaries(st.text(max_size=2), children, max_size=3)),
+    max_leaves=10)
+_read_specially = st.sampled_from([  # what the SDK's reader turns into something else than plain data
+    rpc.UNKNOWN, {rpc._special_sig_key: rpc._special_secret_sig, "value": "s"},
+    {rpc._special_sig_key: rpc._special_resource_sig, "urn": "urn:pulumi:s::p::t::n"}])
+
+
+@given(state=st.dictionaries(st.text(max_size=3), _plain | _read_specially, max_size=5))
+def test_read_back_is_what_the_sdk_reads_from_the_struct(state: dict[str, Any]) -> None:
+    """For plain data, the same values, types and keys ``resolve_outputs`` reads back from the ``Struct`` the
+    answer would carry; data holding the unknown marker or the special signature key is left to the ``Struct``."""
+    answer = _as_read_back(state)
+    special = any(v is not None and _as_read_back(v) is _NOT_PLAIN for v in state.values())
+    if special:
+        assert answer is _NOT_PLAIN
+        return
+    struct = _plain_struct(state)
+    assert struct is not None
+    assert _typed(answer) == _typed(rpc.deserialize_properties(struct, True))
 
 
 def test_engine_calls_run_inline_and_deliver_results_and_errors_like_the_pool() -> None:
@@ -397,8 +450,8 @@ def _serialized(serialize: Any, props: dict[str, Any], typ: type | None, transfo
     deps: dict[str, list[Any]] = {}
     try:
         struct = loop.run_until_complete(serialize(props, deps, None, transformer, typ))
-    except (ValueError, AssertionError) as exc:
-        return type(exc), str(exc)
+    except (ValueError, AssertionError) as exc:  # the message names the value: objects by type, not address
+        return type(exc), re.sub(r" at 0x[0-9a-f]+>", ">", str(exc))
     return struct.SerializeToString(deterministic=True), {k: [id(d) for d in v] for k, v in deps.items()}
 
 
@@ -414,8 +467,7 @@ def test_serialize_properties_answers_as_the_sdks(bag: dict[str, Any], typ: type
     known or not, secret or not, with dependencies, lists, tuples, maps, values protobuf cannot carry),
     with or without the arguments' type and a name translator: the same ``Struct`` byte for byte and the
     same dependencies per property, in the same order, or the same error with the same message."""
-    with _on_the_plans_loop() as loop:
-        props = _as_inputs(bag, loop)
-        ours = _serialized(engine.serialize_properties, props, typ, transformer, loop)
-        theirs = _serialized(_SDK_SERIALIZE_PROPERTIES, props, typ, transformer, loop)
+    with _on_the_plans_loop() as loop:  # inputs made afresh for each: serializing an output adds to its data
+        ours = _serialized(engine.serialize_properties, _as_inputs(bag, loop), typ, transformer, loop)
+        theirs = _serialized(_SDK_SERIALIZE_PROPERTIES, _as_inputs(bag, loop), typ, transformer, loop)
     assert ours == theirs
