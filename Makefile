@@ -50,10 +50,14 @@ rollback: $(VENV)/.installed
 ack: $(VENV)/.installed
 	$(PY) -m cutover.promote ack $(STACK) $(ID)
 
-.PHONY: bench bench-peer
+.PHONY: bench bench-peer bench-instructions
 ## bench-peer: the offline plan of pos-serverless prod beside its CDK + cdk-nag peer (CPU ratio, cold run), e.g. make bench-peer ARGS="--runs 9"
 bench-peer: $(VENV)/.installed
 	$(PY) -m cutover.plan.peer $(ARGS)
+
+## bench-instructions: instructions per warm plan under valgrind's callgrind, a figure the host's speed does not move (needs valgrind), e.g. make bench-instructions ARGS="--profile tracetrack-ecs"
+bench-instructions: $(VENV)/.installed
+	$(PY) -m cutover.plan.instructions $(ARGS)
 
 ## bench: how plan time grows with the number of serverless services (10, 50, 200; not a test), e.g. make bench ARGS="--services 5,20"
 bench: $(VENV)/.installed
