@@ -442,8 +442,9 @@ def record_type(config: TrafficConfig, green_zone: bool, blue: BlueConfig | None
 class FrontDoor(pulumi.ComponentResource):
     kind: FrontDoorKind
     green_share: float  # percent of traffic on green, from the weights actually configured
-    # alb
-    load_balancer: aws.lb.LoadBalancer | None
+    # alb (``load_balancer``, the aws.lb.LoadBalancer or None, is declared in __init__: the SDK evaluates this
+    # class's annotations as it registers the component, and that one would import the provider's load
+    # balancer module into every program, ALB or not)
     listener_arn: pulumi.Output[str] | None
     load_balancer_arn_suffix: pulumi.Output[str] | None
     dns_name: pulumi.Output[str] | None
@@ -473,7 +474,7 @@ class FrontDoor(pulumi.ComponentResource):
         self._name, self._args = name, args
         cfg = args.config
         self.kind = cfg.kind
-        self.load_balancer = None
+        self.load_balancer: aws.lb.LoadBalancer | None = None
         self.listener_arn = self.load_balancer_arn_suffix = self.dns_name = None
         self.security_group_id = self.peering_connection_id = None
         self.target_group_arns, self.target_group_arn_suffixes = {}, {}
