@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
+import logging
 import os
 import runpy
 import threading
@@ -22,6 +23,7 @@ from pulumi.runtime import known_types, rpc
 from pulumi.runtime import resource as runtime_resource
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.config import set_all_config
+from pulumi.runtime.mocks import MockEngine
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
@@ -124,7 +126,24 @@ def _stand_ins() -> list[tuple[Any, str, Any]]:
     ]
     if hasattr(runtime_resource, "_get_stack_trace"):
         stand_ins.append((runtime_resource, "_get_stack_trace", _no_stack_trace))
+    dry_run = runtime_settings.is_dry_run()  # as set_mocks left it: nothing changes it while the program runs
+    stand_ins += [(runtime_settings, "is_dry_run", lambda: dry_run),
+                  (pulumi.log, "debug", _debug_unless_dropped(pulumi.log.debug))]
     return stand_ins
+
+
+def _debug_unless_dropped(debug: Callable[..., None]) -> Callable[..., None]:
+    """``pulumi.log.debug`` (pulumi 3.272.0), which the SDK calls several times per registration, minus the
+    messages the mock engine would drop: it builds a ``LogRequest`` that ``MockEngine.Log`` hands to a
+    ``logging`` logger, which discards it unless that logger is enabled for DEBUG. A message tied to a
+    resource (sent once its URN resolves) and any message a DEBUG logger would receive go through as before."""
+    def dropped_or_logged(msg: str, resource: pulumi.Resource | None = None, stream_id: int | None = None,
+                          ephemeral: bool | None = None) -> None:
+        engine = runtime_settings.get_engine()
+        if resource is None and isinstance(engine, MockEngine) and not engine.logger.isEnabledFor(logging.DEBUG):
+            return
+        debug(msg, resource, stream_id, ephemeral)
+    return dropped_or_logged
 
 
 # What ``Resource.__init__`` calls with the new resource as its first argument, by the name it calls it

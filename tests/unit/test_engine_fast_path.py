@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import re
 import weakref
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from pulumi import _types
 from pulumi.output import Unknown, _OutputData
 from pulumi.runtime import resource as runtime_resource
 from pulumi.runtime import rpc
+from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.resource import RegisterResponse
 from pulumi.runtime.settings import SETTINGS
@@ -40,6 +42,8 @@ _SDK_TRANSFER_PROPERTIES = rpc.transfer_properties
 _SDK_TRACK = pulumi.Output._track
 _SDK_UNWRAPS = (_types.unwrap_type, _types.unwrap_optional_type)
 _SDK_CREATE_URN = runtime_resource.create_urn
+_SDK_IS_DRY_RUN = runtime_settings.is_dry_run
+_SDK_DEBUG = pulumi.log.debug
 
 
 class _BothMonitors(RecordingMonitor):
@@ -247,6 +251,44 @@ def test_the_run_restores_the_sdk_functions() -> None:
     assert (_types.unwrap_type, _types.unwrap_optional_type) == _SDK_UNWRAPS
     assert runtime_resource.create_urn is _SDK_CREATE_URN
     assert rpc.serialize_properties is _SDK_SERIALIZE_PROPERTIES
+    assert runtime_settings.is_dry_run is _SDK_IS_DRY_RUN
+    assert pulumi.log.debug is _SDK_DEBUG
+
+
+def _component_program(seen: list[tuple[bool, bool]]) -> None:
+    """A component with a child and an output, and what ``is_dry_run`` answers inside the run (replaced
+    and the SDK's own)."""
+    parent = pulumi.ComponentResource("test:index:Parent", "parent")
+    child = aws.sqs.Queue("queue", opts=pulumi.ResourceOptions(parent=parent))
+    parent.register_outputs({"url": child.url})
+    pulumi.log.debug("about the queue", resource=child)  # sent once the queue's URN resolves
+    seen.append((runtime_settings.is_dry_run(), _SDK_IS_DRY_RUN()))
+
+
+def test_the_run_answers_is_dry_run_as_the_sdk() -> None:
+    seen: list[tuple[bool, bool]] = []
+    run_callable(lambda: _component_program(seen))
+    assert seen == [(False, False)]  # the offline plan runs as an update, never a preview (set_mocks preview=False)
+
+
+def _debug_messages(caplog: pytest.LogCaptureFixture) -> list[str]:
+    caplog.clear()
+    run_callable(lambda: _component_program([]))
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+
+
+def test_a_debug_logger_receives_every_message_the_sdk_sends(caplog: pytest.LogCaptureFixture,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages are dropped only where the mock engine's logger would drop them: with that logger at DEBUG,
+    the run delivers the same messages, in the same order, as with the SDK's ``log.debug``; below DEBUG, none."""
+    caplog.set_level(logging.DEBUG)
+    ours = _debug_messages(caplog)
+    monkeypatch.setattr(engine, "_debug_unless_dropped", lambda debug: debug)  # the SDK's function, as is
+    theirs = _debug_messages(caplog)
+    assert ours == theirs and any(m.startswith("resource registration successful") for m in ours)
+    assert "about the queue" in ours
+    caplog.set_level(logging.INFO)
+    assert _debug_messages(caplog) == []
 
 
 def _resolved(output: pulumi.Output[Any]) -> tuple[Any, bool, bool, set[Any]]:
