@@ -178,7 +178,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     # before the process exits anyway) makes the plugin's own passes cheap.
     planned.cache_clear()
     _PLANS.clear()
-    _PLAN_KEYS.clear()
     verdicts_of.answers.clear()
     release_previous_run()
     gc.collect()
@@ -196,7 +195,6 @@ def planned(stack: str, *sets: str) -> Plan:
 
 
 _PLANS: dict[tuple[str, ...], Plan] = {}  # this worker's plans by what the program reads, latest last
-_PLAN_KEYS: dict[int, tuple[str, ...]] = {}  # the key of each plan in _PLANS, by the plan's identity
 _PLANS_KEPT = 64
 
 
@@ -215,9 +213,8 @@ def plan_of(settings: StackSettings, ssm_parameters: Mapping[str, str] | None = 
 
         plan = _plan_cache.get_or_plan(key, compute) if _plan_cache else compute()
     _PLANS[key] = plan
-    _PLAN_KEYS[id(plan)] = key
     while len(_PLANS) > _PLANS_KEPT:
-        del _PLAN_KEYS[id(_PLANS.pop(next(iter(_PLANS))))]
+        del _PLANS[next(iter(_PLANS))]
     return plan
 
 
@@ -230,8 +227,8 @@ def _evaluate(plan: Plan, stack: str) -> Any:
 def _evaluate_once_per_session(plan: Plan, stack: str) -> Any:
     """The verdicts on a plan ``plan_of`` shares: evaluated by one worker, read by the other (as plans
     are); any other plan (one a test built or changed itself) is evaluated here."""
-    key = _PLAN_KEYS.get(id(plan))
-    if key is None or _PLANS.get(key) is not plan or _plan_cache is None:
+    key = next((k for k, kept in _PLANS.items() if kept is plan), None)  # at most _PLANS_KEPT to look through
+    if key is None or _plan_cache is None:
         return _evaluate(plan, stack)
     return _plan_cache.get_or_plan(("verdicts", stack, *key), lambda: _evaluate(plan, stack))
 

@@ -85,7 +85,6 @@ def test_verdicts_on_a_shared_plan_are_evaluated_once_per_session(tmp_path: Path
     are evaluated by one worker and read by the other, and a plan a test made itself is evaluated where it is."""
     monkeypatch.setattr(conftest, "_plan_cache", SessionPlanCache(tmp_path, _project(tmp_path / "project")))
     monkeypatch.setattr(conftest, "_PLANS", {})  # this worker's real plans stay out of it (and it out of them)
-    monkeypatch.setattr(conftest, "_PLAN_KEYS", {})
     monkeypatch.setattr(conftest, "run_program", lambda settings, ssm_parameters=None: Plan(
         project=settings.project, stack=settings.stack, resources=[], stack_outputs={}))
     evaluated: list[str] = []
